@@ -1,0 +1,57 @@
+"""Extensions created unbound, attached in create_app; the Redis connection and the import queue."""
+import redis
+from flask import current_app
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+from rq import Queue
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
+
+from . import embedded_redis
+
+# Named constraints so Alembic migrations work the same on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
+migrate = Migrate()
+csrf = CSRFProtect()
+login_manager = LoginManager()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    """The web app and the worker write at once: WAL and a busy timeout instead of 'database is locked'."""
+    if type(dbapi_connection).__module__ == "sqlite3":
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def init_redis(app) -> None:
+    """Use REDIS_URL, or start (or join) the embedded Redis of the instance folder."""
+    url = app.config["REDIS_URL"] or embedded_redis.ensure_running(app.instance_path)
+    app.config["REDIS_URL"] = url
+    app.extensions["redis"] = redis.Redis.from_url(url, socket_connect_timeout=5, health_check_interval=30)
+    if not app.config["RATELIMIT_STORAGE_URI"]:
+        app.config["RATELIMIT_STORAGE_URI"] = url
+
+
+def redis_connection() -> redis.Redis:
+    return current_app.extensions["redis"]
+
+
+def import_queue() -> Queue:
+    return Queue(current_app.config["IMPORT_QUEUE"], connection=redis_connection())

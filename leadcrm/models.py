@@ -1,0 +1,196 @@
+"""The database tables: workspaces and users, leads with their companies and tags, imports and their row issues.
+
+Keys used for uniqueness (email_key, name_key, header_key) are computed in Python by leadcrm.keys, so
+SQLite and PostgreSQL decide alike (SQLite's lower() folds ASCII only).
+"""
+from datetime import datetime, timezone
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, Index, Numeric, UniqueConstraint
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .extensions import db
+from .keys import name_key
+
+LEAD_STATUSES = ("new", "contacted", "qualified", "converted", "lost")
+IMPORT_STATUSES = ("uploaded", "queued", "running", "completed", "failed", "cancelled")
+ACTIVE_IMPORT_STATUSES = ("queued", "running")
+FINISHED_IMPORT_STATUSES = ("completed", "failed", "cancelled")
+ISSUE_KINDS = ("duplicate", "invalid", "error")
+
+
+def utcnow() -> datetime:
+    """Naive UTC, stored the same way on both engines."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _in(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Workspace(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(120), nullable=False)
+    name_key = db.Column(db.String(120), nullable=False, unique=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.name_key = name_key(self.name)
+
+
+class User(UserMixin, db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    workspace_id = db.Column(db.ForeignKey("workspace.id", ondelete="CASCADE"), nullable=False, index=True)
+    email = db.Column(db.String(320), nullable=False, unique=True)
+    password_hash = db.Column(db.String(255), nullable=False)
+    is_super_admin = db.Column(db.Boolean, nullable=False, default=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    workspace = db.relationship(Workspace)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+
+class Company(db.Model):
+    __table_args__ = (UniqueConstraint("workspace_id", "name_key"),)
+    id = db.Column(db.Integer, primary_key=True)
+    workspace_id = db.Column(db.ForeignKey("workspace.id", ondelete="CASCADE"), nullable=False)
+    name = db.Column(db.String(255), nullable=False)
+    name_key = db.Column(db.String(255), nullable=False)
+
+
+class Tag(db.Model):
+    __table_args__ = (UniqueConstraint("workspace_id", "name_key"),)
+    id = db.Column(db.Integer, primary_key=True)
+    workspace_id = db.Column(db.ForeignKey("workspace.id", ondelete="CASCADE"), nullable=False)
+    name = db.Column(db.String(100), nullable=False)
+    name_key = db.Column(db.String(100), nullable=False)
+
+
+lead_tag = db.Table(
+    "lead_tag",
+    db.Column("lead_id", db.ForeignKey("lead.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("tag_id", db.ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Lead(db.Model):
+    __table_args__ = (
+        # One lead per email in a workspace; leads without email (NULL key) are not constrained.
+        UniqueConstraint("workspace_id", "email_key"),
+        CheckConstraint(_in("status", LEAD_STATUSES), name="status"),
+        CheckConstraint("deal_value >= 0", name="deal_value"),
+        Index("ix_lead_workspace_created", "workspace_id", "id"),
+        Index("ix_lead_import_line", "import_id", "import_line"),
+    )
+    id = db.Column(db.Integer, primary_key=True)
+    workspace_id = db.Column(db.ForeignKey("workspace.id", ondelete="CASCADE"), nullable=False)
+    first_name = db.Column(db.Text, nullable=False, default="")
+    last_name = db.Column(db.Text, nullable=False, default="")
+    email = db.Column(db.Text, nullable=False, default="")
+    email_key = db.Column(db.Text)
+    phone = db.Column(db.Text, nullable=False, default="")
+    company_id = db.Column(db.ForeignKey("company.id", ondelete="SET NULL"), index=True)
+    status = db.Column(db.String(20), nullable=False, default="new")
+    source = db.Column(db.Text, nullable=False, default="")
+    lead_score = db.Column(db.Integer)
+    deal_value = db.Column(Numeric(14, 2, asdecimal=True))
+    notes = db.Column(db.Text, nullable=False, default="")
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    import_id = db.Column(db.ForeignKey("lead_import.id", ondelete="SET NULL"))
+    # The physical line of the CSV record the lead came from: ties the lead to its row on a resumed import.
+    import_line = db.Column(db.Integer)
+
+    company = db.relationship(Company)
+    tags = db.relationship(Tag, secondary=lead_tag, order_by=Tag.name_key)
+
+
+class LeadImport(db.Model):
+    """One upload and its way through the pipeline; the source of truth for the import's state."""
+
+    __tablename__ = "lead_import"
+    __table_args__ = (
+        CheckConstraint(_in("status", IMPORT_STATUSES), name="status"),
+        Index("ix_lead_import_workspace_created", "workspace_id", "id"),
+        Index("ix_lead_import_status", "status"),
+    )
+    id = db.Column(db.Integer, primary_key=True)
+    workspace_id = db.Column(db.ForeignKey("workspace.id", ondelete="CASCADE"), nullable=False)
+    created_by_id = db.Column(db.ForeignKey("user.id", ondelete="SET NULL"))
+    status = db.Column(db.String(20), nullable=False, default="uploaded")
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    # 1 upload and 2 sniff
+    original_filename = db.Column(db.String(255), nullable=False)
+    stored_name = db.Column(db.String(64), nullable=False)
+    size_bytes = db.Column(db.BigInteger, nullable=False)
+    encoding = db.Column(db.String(40), nullable=False, default="utf-8")
+    delimiter = db.Column(db.String(1), nullable=False, default=",")
+    header = db.Column(db.JSON, nullable=False, default=list)
+
+    # 3 mapping: {"CSV column": "field"}; defaults: {"source": str, "status": str, "tags": [str]}
+    mapping = db.Column(db.JSON)
+    defaults = db.Column(db.JSON)
+
+    # 5 queue and 6 engine
+    queued_at = db.Column(db.DateTime)
+    started_at = db.Column(db.DateTime)
+    finished_at = db.Column(db.DateTime)
+    heartbeat_at = db.Column(db.DateTime)
+    attempt = db.Column(db.Integer, nullable=False, default=0)
+    rq_job_id = db.Column(db.String(100))
+    cancel_requested = db.Column(db.Boolean, nullable=False, default=False)
+    error_message = db.Column(db.Text)
+    undone_at = db.Column(db.DateTime)
+
+    total_rows = db.Column(db.Integer)
+    # Checkpoint: CSV records (blank lines excluded) fully committed, and the physical line reached.
+    checkpoint_rows = db.Column(db.Integer, nullable=False, default=0)
+    processed = db.Column(db.Integer, nullable=False, default=0)
+    successful = db.Column(db.Integer, nullable=False, default=0)
+    skipped = db.Column(db.Integer, nullable=False, default=0)
+    errors = db.Column(db.Integer, nullable=False, default=0)
+
+    workspace = db.relationship(Workspace)
+    created_by = db.relationship(User)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_IMPORT_STATUSES
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED_IMPORT_STATUSES
+
+
+class ImportRowIssue(db.Model):
+    """A skipped or error row of an import: where it is, why, and its original values."""
+
+    __tablename__ = "import_row_issue"
+    __table_args__ = (
+        UniqueConstraint("import_id", "line"),
+        CheckConstraint(_in("kind", ISSUE_KINDS), name="kind"),
+        Index("ix_import_row_issue_import_kind", "import_id", "kind", "line"),
+    )
+    id = db.Column(db.Integer, primary_key=True)
+    import_id = db.Column(db.ForeignKey("lead_import.id", ondelete="CASCADE"), nullable=False)
+    line = db.Column(db.Integer, nullable=False)
+    kind = db.Column(db.String(20), nullable=False)
+    reason = db.Column(db.Text, nullable=False)
+    values = db.Column(db.JSON, nullable=False)
+
+
+class SavedMapping(db.Model):
+    """The mapping last used in a workspace for a file with this header, offered again next time."""
+
+    __table_args__ = (UniqueConstraint("workspace_id", "header_key"),)
+    id = db.Column(db.Integer, primary_key=True)
+    workspace_id = db.Column(db.ForeignKey("workspace.id", ondelete="CASCADE"), nullable=False)
+    header_key = db.Column(db.String(64), nullable=False)
+    mapping = db.Column(db.JSON, nullable=False)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
