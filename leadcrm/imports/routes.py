@@ -1,10 +1,6 @@
-"""Import wizard views."""
-from flask import Blueprint, render_template
+"""The imports blueprint; its views live in wizard_routes (steps 1-5) and history_routes (progress, history)."""
+from flask import Blueprint
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
-
-@bp.get("/")
-def index():
-    """Import Leads: New Import and the import history."""
-    return render_template("imports/index.html")
+from . import history_routes, wizard_routes  # noqa: E402,F401  (register the views on bp)

@@ -1,0 +1,52 @@
+"""Step 5: start an import once: mark it queued in the database, then put one job on the queue."""
+from flask import current_app
+from redis import RedisError
+from rq.exceptions import DuplicateJobError
+from sqlalchemy import update
+
+from ..extensions import db, import_queue
+from ..models import LeadImport, utcnow
+
+
+def job_id_for(import_id: int, attempt: int) -> str:
+    """Deterministic per attempt: a second enqueue of the same attempt is refused by RQ."""
+    return f"import-{import_id}-{attempt}"
+
+
+def start_import(import_id: int, mapping: dict, defaults: dict) -> bool:
+    """Freeze the mapping and queue the import; False if it had already been started (double click, reload)."""
+    started = db.session.execute(
+        update(LeadImport)
+        .where(LeadImport.id == import_id, LeadImport.status == "uploaded")
+        .values(status="queued", mapping=mapping, defaults=defaults, queued_at=utcnow())
+    ).rowcount
+    db.session.commit()
+    if started:
+        enqueue_job(import_id)
+    return bool(started)
+
+
+def enqueue_job(import_id: int) -> str | None:
+    """Put the import's job on the queue; None when Redis is unreachable (recovery enqueues it later)."""
+    from .engine import process_import
+
+    attempt = db.session.scalar(db.select(LeadImport.attempt).filter_by(id=import_id))
+    job_id = job_id_for(import_id, attempt)
+    try:
+        import_queue().enqueue(
+            process_import,
+            import_id,
+            job_id=job_id,
+            unique=True,
+            job_timeout=current_app.config["IMPORT_JOB_TIMEOUT"],
+            result_ttl=24 * 3600,
+            failure_ttl=7 * 24 * 3600,
+        )
+    except DuplicateJobError:
+        pass
+    except RedisError:
+        current_app.logger.warning("import %s queued but Redis is unreachable; recovery will enqueue it", import_id)
+        return None
+    db.session.execute(update(LeadImport).where(LeadImport.id == import_id).values(rq_job_id=job_id))
+    db.session.commit()
+    return job_id
