@@ -43,14 +43,16 @@ def redis_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def pg_database_url(worker_id):
-    """A PostgreSQL database of this xdist worker's own, created once, with the schema."""
-    name = f"leadcrm_test_{worker_id}"
-    with psycopg.connect(re.sub(r"^postgresql\+psycopg", "postgresql", PG_BASE_URL), autocommit=True) as conn:
+def pg_database_url():
+    """A PostgreSQL database of this test process's own (xdist workers and parallel runs never meet)."""
+    name = f"leadcrm_test_{os.getpid()}"
+    admin_url = re.sub(r"^postgresql\+psycopg", "postgresql", PG_BASE_URL)
+    with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
-    url = database_url(PG_BASE_URL.rsplit("/", 1)[0] + "/" + name)
-    yield url
+    yield database_url(PG_BASE_URL.rsplit("/", 1)[0] + "/" + name)
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(params=ENGINES)
