@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from . import embedded_redis
@@ -21,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @click.option("--password", required=True, help="the user's password")
 @click.option("--workspace", required=True, help="workspace name; created if it does not exist")
 @click.option("--super-admin", is_flag=True, help="may see System Health")
+@with_appcontext
 def create_user_command(email, password, workspace, super_admin):
     """Create a user (and the workspace if it does not exist)."""
     try:
@@ -34,6 +36,7 @@ def create_user_command(email, password, workspace, super_admin):
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--web-workers", default=2, show_default=True, type=int, help="gunicorn processes")
+@with_appcontext
 def serve_command(host, port, web_workers):
     """Upgrade the schema, then run the web server (gunicorn) and one import worker until Ctrl-C."""
     upgrade(directory=str(ROOT / "migrations"))
