@@ -9,8 +9,8 @@ from ..models import LeadImport, utcnow
 
 
 def job_id_for(import_id: int, attempt: int) -> str:
-    """Deterministic per attempt: a second enqueue of the same attempt is refused by RQ."""
-    return f"import-{import_id}-{attempt}"
+    """Deterministic per queue, import and attempt: a second enqueue of the same attempt is refused by RQ."""
+    return f"{current_app.config['IMPORT_QUEUE']}-{import_id}-{attempt}"
 
 
 def start_import(import_id: int, mapping: dict, defaults: dict) -> bool:

@@ -1,0 +1,115 @@
+"""Health checks: database, Redis, RQ workers, the import queue and imports that look stuck."""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from redis import RedisError
+from rq import Worker
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..extensions import db, import_queue, redis_connection
+from ..models import LeadImport, utcnow
+
+
+@dataclass
+class Check:
+    ok: bool
+    version: str = ""
+    error: str = ""
+
+
+@dataclass
+class WorkerInfo:
+    name: str
+    hostname: str
+    state: str
+    job_id: str | None
+    import_id: int | None
+    last_heartbeat: datetime | None
+
+
+@dataclass
+class QueueInfo:
+    length: int
+    oldest_age_seconds: float | None
+    failed: int
+
+
+def database() -> Check:
+    """Reachable, and which server version."""
+    try:
+        if db.engine.dialect.name == "postgresql":
+            version = db.session.scalar(text("SHOW server_version"))
+        else:
+            version = db.session.scalar(text("SELECT sqlite_version()"))
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        return Check(False, error=_describe(error))
+    return Check(True, f"{db.engine.dialect.name} {version}")
+
+
+def redis() -> Check:
+    """Reachable, and which server version."""
+    try:
+        version = redis_connection().info("server")["redis_version"]
+    except RedisError as error:
+        return Check(False, error=_describe(error))
+    return Check(True, f"Redis {version}")
+
+
+def workers() -> list[WorkerInfo]:
+    """The live workers of the import queue, with the import each one is running."""
+    found = []
+    for worker in Worker.all(queue=import_queue()):
+        job_id = worker.get_current_job_id()
+        found.append(WorkerInfo(
+            worker.name, worker.hostname or "", worker.get_state(), job_id, _import_of(job_id), worker.last_heartbeat,
+        ))
+    return sorted(found, key=lambda w: w.name)
+
+
+def worker_count() -> int:
+    return Worker.count(queue=import_queue())
+
+
+def queue() -> QueueInfo:
+    """Jobs waiting, how long the oldest has waited, and failed jobs kept by RQ."""
+    q = import_queue()
+    oldest = None
+    # RQ appends at the tail and takes from the head: the head is the oldest waiting job.
+    for job_id in q.get_job_ids(0, 1):
+        try:
+            job = Job.fetch(job_id, connection=q.connection)
+        except NoSuchJobError:
+            continue
+        if job.enqueued_at is not None:
+            oldest = (datetime.now(job.enqueued_at.tzinfo) - job.enqueued_at).total_seconds()
+    return QueueInfo(q.count, oldest, q.failed_job_registry.count)
+
+
+def stuck_imports(worker_count: int) -> list[LeadImport]:
+    """Running imports whose heartbeat is stale, and queued ones when no worker is there to take them."""
+    stale_before = utcnow() - timedelta(seconds=current_app.config["IMPORT_STALE_SECONDS"])
+    stale_running = db.and_(
+        LeadImport.status == "running",
+        db.or_(LeadImport.heartbeat_at.is_(None), LeadImport.heartbeat_at < stale_before),
+    )
+    condition = db.or_(stale_running, LeadImport.status == "queued") if worker_count == 0 else stale_running
+    return db.session.scalars(
+        db.select(LeadImport).where(condition).options(db.joinedload(LeadImport.workspace)).order_by(LeadImport.id)
+    ).all()
+
+
+def _import_of(job_id: str | None) -> int | None:
+    if job_id is None:
+        return None
+    return db.session.scalar(db.select(LeadImport.id).filter_by(rq_job_id=job_id))
+
+
+def _describe(error: Exception) -> str:
+    """The error's kind and first line: enough to act on, without a page of driver output."""
+    message = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__

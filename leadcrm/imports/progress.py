@@ -1,0 +1,46 @@
+"""What the progress section shows besides the counters: percent done, speed, time left, elapsed time."""
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..models import LeadImport
+
+
+@dataclass(frozen=True)
+class Timing:
+    percent: int | None
+    rows_per_second: float | None
+    seconds_left: float | None
+    elapsed_seconds: float | None
+
+
+def timing(imp: LeadImport, now: datetime) -> Timing:
+    """Derive the timing figures from the import row alone (the poll must stay one read)."""
+    percent = None
+    if imp.total_rows:
+        percent = min(100, imp.processed * 100 // imp.total_rows)
+    elif imp.is_finished:
+        percent = 100
+    rate = left = elapsed = None
+    if imp.status == "running" and imp.started_at:
+        seconds = (now - imp.started_at).total_seconds()
+        if seconds > 0 and imp.processed:
+            rate = imp.processed / seconds
+            if imp.total_rows:
+                left = max(0, imp.total_rows - imp.processed) / rate
+    if imp.is_finished and imp.finished_at:
+        elapsed = (imp.finished_at - (imp.started_at or imp.queued_at or imp.created_at)).total_seconds()
+    return Timing(percent, rate, left, elapsed)
+
+
+def duration(seconds: float | None) -> str:
+    """12 s, 3 min 05 s, 1 h 02 min: precise enough to read at a glance."""
+    if seconds is None:
+        return ""
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"

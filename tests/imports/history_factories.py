@@ -1,0 +1,59 @@
+"""Rows for the history, progress, report, undo, leads and health tests, written straight to the database."""
+import uuid
+from datetime import timedelta
+
+from leadcrm.extensions import db
+from leadcrm.keys import email_key, name_key
+from leadcrm.models import Company, ImportRowIssue, Lead, LeadImport, Tag, utcnow
+
+HEADER = ["First Name", "Email", "Company"]
+MAPPING = {"First Name": "first_name", "Email": "email", "Company": "company"}
+
+
+def make_import(workspace_id, user_id=None, **values) -> int:
+    """An import row (completed with 10 rows by default); call inside an app context."""
+    now = utcnow()
+    fields = dict(
+        workspace_id=workspace_id, created_by_id=user_id, original_filename="leads.csv",
+        stored_name=uuid.uuid4().hex, size_bytes=1000, header=HEADER, mapping=MAPPING,
+        defaults={"source": "Webinar", "status": "contacted", "tags": ["spring", "vip"]},
+        status="completed", total_rows=10, processed=10, successful=8, skipped=1, errors=1,
+        queued_at=now - timedelta(seconds=60), started_at=now - timedelta(seconds=50),
+        finished_at=now - timedelta(seconds=5), heartbeat_at=now - timedelta(seconds=5), attempt=1,
+    )
+    fields.update(values)
+    imp = LeadImport(**fields)
+    db.session.add(imp)
+    db.session.commit()
+    return imp.id
+
+
+def make_issue(import_id, line, kind="invalid", reason="bad row", values=None) -> None:
+    db.session.add(ImportRowIssue(import_id=import_id, line=line, kind=kind, reason=reason,
+                                  values=values if values is not None else [f"name{line}", f"x{line}", "Co"]))
+
+
+def company(workspace_id, name) -> Company:
+    found = db.session.scalar(db.select(Company).filter_by(workspace_id=workspace_id, name_key=name_key(name)))
+    if found is None:
+        found = Company(workspace_id=workspace_id, name=name, name_key=name_key(name))
+        db.session.add(found)
+    return found
+
+
+def tag(workspace_id, name) -> Tag:
+    found = db.session.scalar(db.select(Tag).filter_by(workspace_id=workspace_id, name_key=name_key(name)))
+    if found is None:
+        found = Tag(workspace_id=workspace_id, name=name, name_key=name_key(name))
+        db.session.add(found)
+    return found
+
+
+def make_lead(workspace_id, email="", company_name=None, tags=(), **values) -> Lead:
+    lead = Lead(workspace_id=workspace_id, email=email, email_key=email_key(email), **values)
+    if company_name:
+        lead.company = company(workspace_id, company_name)
+    lead.tags = [tag(workspace_id, name) for name in tags]
+    db.session.add(lead)
+    db.session.flush()
+    return lead

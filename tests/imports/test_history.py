@@ -1,0 +1,134 @@
+"""Import history, the detail page, error details, cancel, and workspace isolation of every import URL."""
+import re
+
+import pytest
+
+from leadcrm.extensions import db
+from leadcrm.models import LeadImport
+from tests.imports.history_factories import make_import, make_issue
+
+HX = {"HX-Request": "true"}
+
+
+def test_history_lists_imports_newest_first_with_who_when_status_and_figures(app, auth_client, user):
+    with app.app_context():
+        first = make_import(user["workspace_id"], user["id"], original_filename="first.csv")
+        second = make_import(user["workspace_id"], user["id"], original_filename="second.csv", status="running",
+                             finished_at=None, total_rows=500, processed=120, successful=110, skipped=7, errors=3)
+    html = auth_client.get("/imports/").get_data(as_text=True)
+    assert 'href="/imports/new"' in html and "New Import" in html
+    assert html.index("second.csv") < html.index("first.csv")
+    assert f'href="/imports/{first}"' in html and user["email"] in html and " UTC" in html
+    row = re.search(rf'<tr id="import-{second}-row".*?</tr>', html, re.S).group(0)
+    assert 'hx-trigger="every 1s"' in row and f'hx-get="/imports/{second}/row"' in row
+    assert "running" in row and 'data-stat="processed">120<' in row and 'data-stat="errors">3<' in row
+    finished_row = re.search(rf'<tr id="import-{first}-row".*?</tr>', html, re.S).group(0)
+    assert "hx-trigger" not in finished_row
+
+
+def test_history_row_fragment_stops_polling_when_finished(app, auth_client, user):
+    with app.app_context():
+        running = make_import(user["workspace_id"], user["id"], status="running", finished_at=None)
+        done = make_import(user["workspace_id"], user["id"])
+    response = auth_client.get(f"/imports/{running}/row", headers=HX)
+    assert response.status_code == 200 and 'hx-trigger="every 1s"' in response.get_data(as_text=True)
+    response = auth_client.get(f"/imports/{done}/row", headers=HX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 286 and html.startswith(f'<tr id="import-{done}-row"') and "hx-trigger" not in html
+
+
+def test_history_is_paginated_and_shows_only_the_workspace(app, auth_client, other_client, user):
+    with app.app_context():
+        for n in range(23):
+            make_import(user["workspace_id"], user["id"], original_filename=f"file-{n:02d}.csv")
+    page1 = auth_client.get("/imports/").get_data(as_text=True)
+    page2 = auth_client.get("/imports/?page=2").get_data(as_text=True)
+    assert page1.count("<tr id=") == 20 and "file-22.csv" in page1 and "Page 1 of 2" in page1
+    assert page2.count("<tr id=") == 3 and "file-00.csv" in page2
+    assert "file-" not in other_client.get("/imports/").get_data(as_text=True)
+
+
+def test_detail_page_shows_mapping_defaults_and_error_details(app, auth_client, user):
+    with app.app_context():
+        import_id = make_import(user["workspace_id"], user["id"], original_filename="expo.csv",
+                                mapping={"First Name": "first_name", "Email": "email", "Company": ""})
+        make_issue(import_id, 3, "duplicate", "A lead with email a@x.com already exists.", ["Ann", "a@x.com", "Co"])
+        make_issue(import_id, 5, "invalid", "Email 'nope' is not valid.", ["Bob", "nope", "Co"])
+        db.session.commit()
+    html = auth_client.get(f"/imports/{import_id}").get_data(as_text=True)
+    assert "Import of expo.csv" in html
+    assert "<td>First Name</td>" in html and "First Name</td>" in html and ">Email</td>" in html
+    assert "Do not import" in html
+    assert "Webinar" in html and "contacted" in html and "spring, vip" in html
+    assert "Error details" in html and "Email &#39;nope&#39; is not valid." in html
+    assert "Email: a@x.com" in html and "All (2)" in html and "Duplicate (1)" in html
+    assert f'href="/imports/{import_id}/report.csv"' in html
+    assert f'href="/imports/{import_id}/undo"' in html
+
+
+def test_error_details_filter_by_kind_and_paginate(app, auth_client, user):
+    with app.app_context():
+        import_id = make_import(user["workspace_id"], user["id"])
+        for line in range(2, 62):
+            make_issue(import_id, line, "duplicate" if line % 2 else "invalid", f"reason of line {line}")
+        make_issue(import_id, 100, "error", "The database refused the row.")
+        db.session.commit()
+    full = auth_client.get(f"/imports/{import_id}/issues").get_data(as_text=True)
+    assert "<html" in full and "Page 1 of 2" in full and "reason of line 51<" in full
+    assert "reason of line 52<" not in full
+    partial = auth_client.get(f"/imports/{import_id}/issues?page=2", headers=HX).get_data(as_text=True)
+    assert partial.startswith(f'<section id="import-{import_id}-issues"') and "<html" not in partial
+    assert "reason of line 52<" in partial and "The database refused the row." in partial
+    errors = auth_client.get(f"/imports/{import_id}/issues?kind=error", headers=HX).get_data(as_text=True)
+    assert "The database refused the row." in errors and "reason of line" not in errors
+    invalid = auth_client.get(f"/imports/{import_id}/issues?kind=invalid", headers=HX).get_data(as_text=True)
+    assert invalid.count("<tr>") == 30 + 1  # 30 rows and the header row
+    assert f'hx-get="/imports/{import_id}/issues?kind=invalid"' in invalid
+    assert auth_client.get(f"/imports/{import_id}/issues?kind=bogus").status_code == 404
+
+
+@pytest.mark.parametrize("status, expected, requested", [
+    ("queued", "cancelled", True), ("running", "running", True), ("completed", "completed", False),
+])
+def test_cancel(app, auth_client, user, status, expected, requested):
+    with app.app_context():
+        import_id = make_import(user["workspace_id"], user["id"], status=status)
+    response = auth_client.post(f"/imports/{import_id}/cancel", follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert ("Cancelling the import" in html) == requested
+    with app.app_context():
+        imp = db.session.get(LeadImport, import_id)
+        assert imp.status == expected and imp.cancel_requested == requested
+        if status == "queued":
+            assert imp.finished_at is not None
+
+
+@pytest.mark.parametrize("method, path", [
+    ("get", "/imports/{id}"), ("get", "/imports/{id}/progress"), ("get", "/imports/{id}/row"),
+    ("get", "/imports/{id}/issues"), ("get", "/imports/{id}/report.csv"), ("get", "/imports/{id}/undo"),
+    ("post", "/imports/{id}/undo"), ("post", "/imports/{id}/cancel"),
+])
+def test_another_workspace_gets_404(app, other_client, user, method, path):
+    with app.app_context():
+        import_id = make_import(user["workspace_id"], user["id"], status="running")
+    response = getattr(other_client, method)(path.format(id=import_id), headers=HX)
+    assert response.status_code == 404
+    with app.app_context():
+        imp = db.session.get(LeadImport, import_id)
+        assert imp.status == "running" and not imp.cancel_requested and imp.undone_at is None
+
+
+def test_pages_need_login(app, client, user):
+    with app.app_context():
+        import_id = make_import(user["workspace_id"], user["id"])
+    assert client.get(f"/imports/{import_id}/progress").status_code in (302, 401)
+
+
+def test_an_import_not_yet_started_links_to_its_mapping(app, auth_client, user):
+    with app.app_context():
+        import_id = make_import(user["workspace_id"], user["id"], status="uploaded", mapping=None, total_rows=None,
+                                processed=0, successful=0, skipped=0, errors=0, queued_at=None, started_at=None,
+                                finished_at=None)
+    html = auth_client.get(f"/imports/{import_id}").get_data(as_text=True)
+    assert f'href="/imports/{import_id}/mapping"' in html and "has not been started" in html
+    assert f'id="import-{import_id}-progress"' not in html and "Error details" not in html

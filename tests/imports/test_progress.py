@@ -1,0 +1,117 @@
+"""The progress section: a polled fragment that stops itself once the import is finished."""
+import re
+from datetime import timedelta
+
+import pytest
+from rq import Worker
+from sqlalchemy import event
+
+from leadcrm.extensions import db, import_queue, redis_connection
+from leadcrm.models import utcnow
+from tests.imports.history_factories import make_import
+
+HX = {"HX-Request": "true"}
+
+
+def running_import(app, user, **values):
+    now = utcnow()
+    fields = dict(status="running", total_rows=1000, processed=250, successful=240, skipped=6, errors=4,
+                  started_at=now - timedelta(seconds=10), finished_at=None, heartbeat_at=now)
+    fields.update(values)
+    with app.app_context():
+        return make_import(user["workspace_id"], user["id"], **fields)
+
+
+def stat(html, name):
+    return re.search(rf'data-stat="{name}">([^<]*)<', html).group(1)
+
+
+def test_running_fragment_polls_and_shows_figures_speed_and_time_left(app, auth_client, user):
+    import_id = running_import(app, user)
+    response = auth_client.get(f"/imports/{import_id}/progress", headers=HX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert html.lstrip().startswith(f'<section id="import-{import_id}-progress"')
+    assert "<html" not in html
+    assert 'hx-trigger="every 1s"' in html and 'hx-swap="outerHTML"' in html and 'hx-target="this"' in html
+    assert f'hx-get="/imports/{import_id}/progress"' in html
+    for label in ("Total rows", "Processed", "Successful", "Skipped", "Errors"):
+        assert f"<dt>{label}</dt>" in html
+    assert [stat(html, n) for n in ("total", "processed", "successful", "skipped", "errors")] == [
+        "1000", "250", "240", "6", "4"]
+    assert '<progress aria-label="Import progress" max="1000" value="250">' in html
+    assert "25 % done" in html
+    assert "25 rows per second" in html and "about 30 s left" in html
+    assert "Cancel import" in html
+    assert "No worker is running" not in html
+
+
+@pytest.mark.parametrize("status", ["completed", "failed", "cancelled"])
+def test_finished_fragment_answers_286_without_trigger(app, auth_client, user, status):
+    with app.app_context():
+        import_id = make_import(user["workspace_id"], user["id"], status=status, error_message="Disk full")
+    response = auth_client.get(f"/imports/{import_id}/progress", headers=HX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 286
+    assert f'id="import-{import_id}-progress"' in html
+    assert "hx-trigger" not in html and "hx-get" not in html
+    assert "Took 45 s." in html
+    assert "Cancel import" not in html
+    assert ("The import failed: Disk full" in html) == (status == "failed")
+
+
+def test_show_page_includes_the_polling_section_while_running(app, auth_client, user):
+    import_id = running_import(app, user)
+    html = auth_client.get(f"/imports/{import_id}").get_data(as_text=True)
+    assert f'<section id="import-{import_id}-progress"' in html and 'hx-trigger="every 1s"' in html
+    assert 'src="/static/vendor/htmx-2.0.11.min.js"' in html
+
+
+def test_queued_with_no_worker_says_so(app, auth_client, user):
+    with app.app_context():
+        import_id = make_import(user["workspace_id"], user["id"], status="queued", processed=0, successful=0,
+                                skipped=0, errors=0, started_at=None, finished_at=None)
+    response = auth_client.get(f"/imports/{import_id}/progress", headers=HX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'hx-trigger="every 1s"' in html
+    assert "No worker is running; ask an admin to check System Health" in html
+    assert "Cancel import" in html
+
+
+def test_queued_with_a_worker_waits_quietly(app, auth_client, user):
+    with app.app_context():
+        import_id = make_import(user["workspace_id"], user["id"], status="queued", started_at=None, finished_at=None)
+        worker = Worker([import_queue()], connection=redis_connection())
+        worker.register_birth()
+    try:
+        html = auth_client.get(f"/imports/{import_id}/progress", headers=HX).get_data(as_text=True)
+    finally:
+        with app.app_context():
+            worker.register_death()
+    assert "No worker is running" not in html
+
+
+def test_the_poll_reads_only_the_import_row(app, auth_client, user):
+    import_id = running_import(app, user)
+    statements = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert auth_client.get(f"/imports/{import_id}/progress", headers=HX).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    # The login session's user, then the import by primary key: nothing else.
+    queries = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(queries) == 2, queries
+    assert "FROM lead_import" in queries[1] and "lead_import.id =" in queries[1]
+
+
+def test_cancel_button_posts_and_running_import_is_asked_to_stop(app, auth_client, user):
+    import_id = running_import(app, user)
+    response = auth_client.post(f"/imports/{import_id}/cancel")
+    assert response.status_code == 303 and response.headers["Location"] == f"/imports/{import_id}"
+    html = auth_client.get(f"/imports/{import_id}/progress", headers=HX).get_data(as_text=True)
+    assert "cancelling at the next batch" in html and "Cancel import" not in html
+    assert 'hx-trigger="every 1s"' in html
