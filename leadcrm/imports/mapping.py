@@ -1,0 +1,44 @@
+"""Step 3: the mapping a file starts from: the one last used in the workspace for its header, else a guess."""
+import hashlib
+import json
+
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import SavedMapping
+from .fields import DO_NOT_IMPORT, FIELDS, guess_mapping
+
+
+def header_digest(header: list[str]) -> str:
+    """The same for every file with these column names in this order."""
+    return hashlib.sha256(json.dumps(header, ensure_ascii=False).encode()).hexdigest()
+
+
+def fits(mapping: dict[str, str], header: list[str]) -> bool:
+    """A saved mapping still fits when it names exactly these columns and only fields that still exist."""
+    return set(mapping) == set(header) and all(f == DO_NOT_IMPORT or f in FIELDS for f in mapping.values())
+
+
+def suggest(workspace_id: int, header: list[str]) -> tuple[dict[str, str], bool]:
+    """The mapping to start from, and whether it is the one remembered for this header."""
+    saved = db.session.scalar(
+        db.select(SavedMapping.mapping).filter_by(workspace_id=workspace_id, header_key=header_digest(header))
+    )
+    if saved is not None and fits(saved, header):
+        return saved, True
+    return guess_mapping(header), False
+
+
+def remember(workspace_id: int, header: list[str], mapping: dict[str, str]) -> None:
+    """Keep the mapping to offer it for the next file with this header in the workspace."""
+    key = header_digest(header)
+    saved = db.session.scalar(db.select(SavedMapping).filter_by(workspace_id=workspace_id, header_key=key))
+    if saved is None:
+        db.session.add(SavedMapping(workspace_id=workspace_id, header_key=key, mapping=mapping))
+    else:
+        saved.mapping = mapping
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Another import with this header was started at the same moment and saved its mapping: either will do.
+        db.session.rollback()
