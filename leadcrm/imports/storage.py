@@ -85,11 +85,6 @@ def discard(stored_name: str) -> None:
     pending_path(stored_name).unlink(missing_ok=True)
 
 
-def delete(stored_name: str) -> None:
-    """Remove an import's stored file."""
-    path_of(stored_name).unlink(missing_ok=True)
-
-
 def remove_abandoned(max_age: int = PENDING_MAX_AGE) -> int:
     """Remove pending uploads older than max_age seconds: offers nobody accepted. Returns how many."""
     folder = pending_folder()
