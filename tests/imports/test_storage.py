@@ -46,14 +46,12 @@ def test_display_name(sent, shown):
     assert storage.display_name(sent) == shown
 
 
-def test_keep_moves_the_file_once_and_delete_removes_it(upload_app):
+def test_keep_moves_the_file_once(upload_app):
     pending = upload(b"email\na@example.com\n")
     assert storage.keep(pending.stored_name)
     assert storage.path_of(pending.stored_name).read_bytes() == b"email\na@example.com\n"
     assert not storage.pending_path(pending.stored_name).exists()
     assert not storage.keep(pending.stored_name)
-    storage.delete(pending.stored_name)
-    assert not storage.path_of(pending.stored_name).exists()
 
 
 def test_discard(upload_app):
