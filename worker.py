@@ -6,7 +6,9 @@ IMPORT_RECOVERY_INTERVAL seconds while idle, re-queues imports whose worker died
 import argparse
 import os
 
+from redis import RedisError
 from rq import Worker
+from sqlalchemy.exc import SQLAlchemyError
 
 from leadcrm import create_app
 from leadcrm.extensions import db, import_queue, redis_connection
@@ -16,7 +18,13 @@ from leadcrm.imports.recovery import recover_stalled_imports
 class ImportWorker(Worker):
     def run_maintenance_tasks(self):
         super().run_maintenance_tasks()
-        recovered = recover_stalled_imports()
+        try:
+            recovered = recover_stalled_imports()
+        except (SQLAlchemyError, RedisError) as error:
+            # A database or Redis blip must not end the worker: the next maintenance round tries again.
+            db.session.rollback()
+            self.log.warning("recovery skipped, will retry: %s", error)
+            return
         if recovered:
             self.log.info("re-queued stalled imports %s", recovered)
 

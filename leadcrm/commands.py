@@ -13,6 +13,7 @@ from flask_migrate import upgrade
 
 from . import embedded_redis
 from .auth.accounts import AccountError, create_user
+from .imports.cli import import_leads_command
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,7 +47,8 @@ def serve_command(host, port, web_workers):
          "--workers", str(web_workers), "--threads", "8", "--access-logfile", "-"],
         cwd=ROOT, env=env,
     )
-    worker = subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env)
+    worker_command = [sys.executable, "worker.py"]
+    worker = subprocess.Popen(worker_command, cwd=ROOT, env=env)
     click.echo(f"LeadCRM is running at http://{host}:{port}/  (Ctrl-C to stop)", err=True)
     stopping = []
 
@@ -56,7 +58,12 @@ def serve_command(host, port, web_workers):
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     try:
-        while not stopping and web.poll() is None and worker.poll() is None:
+        while not stopping and web.poll() is None:
+            if worker.poll() is not None:
+                # Imports resume from their checkpoint, so a fresh worker picks up where this one died.
+                click.echo(f"The import worker exited ({worker.returncode}); starting a new one.", err=True)
+                time.sleep(1)
+                worker = subprocess.Popen(worker_command, cwd=ROOT, env=env)
             time.sleep(0.5)
     finally:
         for process in (web, worker):
@@ -71,3 +78,4 @@ def serve_command(host, port, web_workers):
 def init_app(app) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(serve_command)
+    app.cli.add_command(import_leads_command)

@@ -2,11 +2,13 @@
 
 Shared by the preview's sample row and the worker, so what the preview shows is what gets imported.
 Kept free of database work: duplicates are decided by the engine against the unique index.
+The worker calls apply() once per row of files with millions of rows, so it is written for speed.
 """
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from decimal import Decimal
+from operator import itemgetter
 from typing import Callable
 
 from email_validator import EmailNotValidError, validate_email
@@ -17,17 +19,26 @@ from .fields import FIELDS
 
 STATUSES = {status: status for status in LEAD_STATUSES}
 EXPECTED_STATUSES = ", ".join(LEAD_STATUSES)
-MAX_DEAL_VALUE = Decimal("999999999999.99")
+MAX_SCORE = 2_000_000_000
+COMPANY_MAX, TAG_MAX = 255, 100  # the column sizes of company.name(_key) and tag.name(_key)
 
-# Plain ASCII addresses that email-validator accepts; anything else goes to email-validator itself
-# (tests/imports/test_rows.py proves the two agree on generated addresses).
+# A subset of the ASCII addresses email-validator accepts, checked without calling it; anything else
+# goes to email-validator itself, so the answer is always its answer (tests/imports/test_rows.py
+# compares the two on generated addresses). Why each piece is safe:
+# - local part: dot-atom of letters, digits, _ + - (email-validator's DOT_ATOM_TEXT allows more);
+# - domain labels: single hyphens only, so no R-LDH ("ab--") or Punycode ("xn--") label, each at most
+#   63 characters (the negative look-ahead);
+# - TLD: letters only, not a special-use name in any case (email-validator lower-cases the domain);
+# - the total length (254) is checked by the caller; the local part's 64 applies only in strict mode.
+_LABEL = r"(?![A-Za-z0-9-]{64})[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*"
 _PLAIN_EMAIL = re.compile(
     r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*"
-    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+(?!(?:arpa|invalid|local|localhost|onion|test)$)"
-    r"[A-Za-z]{2,24}"
-)
-_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
-_WHOLE = re.compile(r"[+-]?[0-9]+(?:\.0*)?")
+    rf"@(?:{_LABEL}\.)+(?!(?i:arpa|invalid|local|localhost|onion|test)\Z)[A-Za-z]{{2,24}}"
+).fullmatch
+# At most 2 decimals, written out (no exponent, no sign).
+_AMOUNT = re.compile(r"[0-9]+(?:\.[0-9]{0,2})?|\.[0-9]{1,2}").fullmatch
+_WHOLE = re.compile(r"[+-]?[0-9]+(?:\.0*)?").fullmatch
+_CENT = Decimal("0.01")
 
 
 @dataclass(slots=True)
@@ -43,7 +54,7 @@ class LeadValues:
     source: str = ""
     lead_score: int | None = None
     deal_value: Decimal | None = None
-    tags: dict[str, str] | None = None  # tag key → name as first written
+    tags: dict[str, str] | None = None  # tag key → name as first written (shared between rows: do not change)
     notes: str = ""
 
 
@@ -52,10 +63,9 @@ class Invalid:
     reason: str
 
 
-@lru_cache(maxsize=65536)
 def email_problem(email: str) -> str | None:
     """None if the address has valid syntax (email-validator's answer, no network), else its message."""
-    if len(email) <= 254 and _PLAIN_EMAIL.fullmatch(email) and len(email.partition("@")[0]) <= 64:
+    if len(email) <= 254 and _PLAIN_EMAIL(email):
         return None
     try:
         validate_email(email, check_deliverability=False)
@@ -64,8 +74,9 @@ def email_problem(email: str) -> str | None:
     return None
 
 
-def parse_deal_value(text: str) -> Decimal | None:
-    """'1234.5', '$1,234.50', '€ 12,500' → Decimal; None when it is not a non-negative amount with ≤ 2 decimals."""
+def deal_value_text(text: str) -> str | None:
+    """'1234.5', '$1,234.50', '€ 12,500' → '1234.5', '1234.50', '12500'; None when it is not a
+    non-negative amount with at most 2 decimals (and at most 12 digits before them, the column's size)."""
     if text[:1] in "$€£":
         text = text[1:].lstrip()
     if "," in text:
@@ -74,88 +85,146 @@ def parse_deal_value(text: str) -> Decimal | None:
         if not (1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])):
             return None
         text = "".join(groups) + dot + fraction
-    if not _NUMBER.fullmatch(text):
+    if not _AMOUNT(text) or len(text.partition(".")[0].lstrip("0")) > 12:
         return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return None
-    if value.as_tuple().exponent < -2 or value > MAX_DEAL_VALUE:
-        return None
-    return value.quantize(Decimal("0.01"))
+    return text
+
+
+def parse_deal_value(text: str) -> Decimal | None:
+    """deal_value_text as a Decimal with 2 decimals."""
+    text = deal_value_text(text)
+    return None if text is None else Decimal(text).quantize(_CENT)
+
+
+def company_name_and_key(text: str) -> tuple[str, str]:
+    """Inner whitespace collapsed, cut to the column size; the key is cut too (case folding can lengthen it)."""
+    name = " ".join(text.split())[:COMPANY_MAX]
+    return name, name_key(name)[:COMPANY_MAX]
 
 
 def split_tags(text: str) -> dict[str, str]:
     """'vip, Newsletter,,VIP' → {'vip': 'vip', 'newsletter': 'Newsletter'}: unique case-insensitively."""
     tags = {}
     for name in text.split(","):
-        name = " ".join(name.split())
+        name = " ".join(name.split())[:TAG_MAX]
         if name:
-            tags.setdefault(name_key(name), name[:100])
+            tags.setdefault(name_key(name)[:TAG_MAX], name)
     return tags
 
 
 def compile_row_rules(header: list[str], mapping: dict[str, str], defaults: dict | None = None
                       ) -> Callable[[list[str]], LeadValues | Invalid]:
-    """Build the function that applies the row rules to one record of a file with this header and mapping."""
+    """Build the function that applies the row rules to one record of a file with this header and mapping.
+
+    The record must have as many fields as the header (the engine reports other records as errors).
+    """
+    as_tuple = compile_row_tuples(header, mapping, defaults)
+
+    def apply(record: list[str]) -> LeadValues | Invalid:
+        values = as_tuple(record)
+        if type(values) is Invalid:
+            return values
+        lead = LeadValues(*values)
+        if lead.deal_value is not None:
+            lead.deal_value = Decimal(lead.deal_value).quantize(_CENT)
+        return lead
+
+    return apply
+
+
+def compile_row_tuples(header: list[str], mapping: dict[str, str], defaults: dict | None = None
+                       ) -> Callable[[list[str]], tuple | Invalid]:
+    """The row rules as the engine runs them: a lead is a plain tuple of LeadValues's fields, in order,
+    with the deal value as its text (no object per row, which counts at millions of rows)."""
     defaults = defaults or {}
     column_of = {field: header.index(column) for column, field in mapping.items() if field in FIELDS}
     default_source = (defaults.get("source") or "").strip()
     default_status = (defaults.get("status") or "").strip().lower() or "new"
-    default_tags = split_tags(", ".join(defaults.get("tags") or []))
-    plain = [(field, index) for field, index in column_of.items()
-             if field in ("first_name", "last_name", "phone", "source", "notes")]
+    if default_status not in STATUSES:
+        raise ValueError(f"The default status {default_status!r} is not one of {EXPECTED_STATUSES}.")
+    default_tags = split_tags(", ".join(defaults.get("tags") or [])) or None
     get = column_of.get
+    first_at, last_at, phone_at, source_at = get("first_name"), get("last_name"), get("phone"), get("source")
     email_at, company_at, status_at = get("email"), get("company"), get("status")
-    score_at, deal_at, tags_at = get("lead_score"), get("deal_value"), get("tags")
+    score_at, deal_at, tags_at, notes_at = get("lead_score"), get("deal_value"), get("tags"), get("notes")
+    email_column = header[email_at] if email_at is not None else ""
+    status_column = header[status_at] if status_at is not None else ""
+    score_column = header[score_at] if score_at is not None else ""
+    deal_column = header[deal_at] if deal_at is not None else ""
     mapped = list(column_of.values())
+    # itemgetter of one index returns the value itself, of several a tuple: join needs an iterable.
+    mapped_values = itemgetter(*mapped) if len(mapped) > 1 else (lambda r, i=mapped[0]: (r[i],)) if mapped else (lambda r: ())
+    # Company names and tag lists repeat a lot in real files: their cleaning is remembered.
+    company_of = lru_cache(maxsize=16384)(company_name_and_key)
+    tags_of = lru_cache(maxsize=4096)(split_tags)
 
-    def apply(record: list[str]) -> LeadValues | Invalid:
-        if not any(record[i].strip() for i in mapped):
+    def apply(record: list[str]) -> tuple | Invalid:
+        # A non-blank character anywhere in the joined values means some mapped value is not blank.
+        if not "".join(mapped_values(record)).strip():
             return Invalid("The row has no value in any mapped column.")
-        lead = LeadValues(source=default_source, status=default_status)
-        for field, index in plain:
-            value = record[index].strip()
-            if value:
-                setattr(lead, field, value)
+        email = key = None
         if email_at is not None:
             email = record[email_at].strip()
             if email:
-                problem = email_problem(email)
-                if problem:
-                    return Invalid(f"Email {email!r} in column {header[email_at]!r} is not a valid email address: {problem}")
-                lead.email, lead.email_key = email, email_key(email)
+                if not (len(email) <= 254 and _PLAIN_EMAIL(email)):
+                    problem = email_problem(email)
+                    if problem:
+                        return Invalid(f"Email {email!r} in column {email_column!r} is not a valid email address: {problem}")
+                key = email.lower() if email.isascii() else email_key(email)
+        status = default_status
         if status_at is not None:
             raw = record[status_at].strip()
             if raw:
-                status = STATUSES.get(raw.lower())
+                status = STATUSES.get(raw) or STATUSES.get(raw.lower())
                 if status is None:
-                    return Invalid(f"Status {raw!r} in column {header[status_at]!r} is not one of {EXPECTED_STATUSES}.")
-                lead.status = status
+                    return Invalid(f"Status {raw!r} in column {status_column!r} is not one of {EXPECTED_STATUSES}.")
+        score = None
         if score_at is not None:
             raw = record[score_at].strip()
             if raw:
-                if not _WHOLE.fullmatch(raw) or abs(int(raw.split(".")[0])) > 2_000_000_000:
-                    return Invalid(f"Score {raw!r} in column {header[score_at]!r} is not a whole number (e.g. 85).")
-                lead.lead_score = int(raw.split(".")[0])
+                score = int(raw.partition(".")[0]) if _WHOLE(raw) else None
+                if score is None or abs(score) > MAX_SCORE:
+                    return Invalid(f"Score {raw!r} in column {score_column!r} is not a whole number (e.g. 85).")
+        deal = None
         if deal_at is not None:
             raw = record[deal_at].strip()
             if raw:
-                value = parse_deal_value(raw)
-                if value is None:
+                deal = deal_value_text(raw)
+                if deal is None:
                     return Invalid(
-                        f"Deal Value {raw!r} in column {header[deal_at]!r} is not a non-negative amount "
+                        f"Deal Value {raw!r} in column {deal_column!r} is not a non-negative amount "
                         "with at most 2 decimals (e.g. 1234.50 or $1,234.50)."
                     )
-                lead.deal_value = value
+        company = company_key = ""
         if company_at is not None:
-            company = " ".join(record[company_at].split())
-            if company:
-                lead.company, lead.company_key = company[:255], name_key(company)
-        tags = split_tags(record[tags_at]) if tags_at is not None else {}
-        if default_tags:
-            tags = {**default_tags, **tags}
-        lead.tags = tags or None
-        return lead
+            raw = record[company_at]
+            if raw and not raw.isspace():
+                company, company_key = company_of(raw)
+        tags = default_tags
+        if tags_at is not None:
+            raw = record[tags_at]
+            if raw and not raw.isspace():
+                tags = tags_of(raw)
+                if default_tags:
+                    tags = {**default_tags, **tags}
+                tags = tags or default_tags
+        source = default_source
+        if source_at is not None:
+            source = record[source_at].strip() or default_source
+        return (
+            record[first_at].strip() if first_at is not None else "",
+            record[last_at].strip() if last_at is not None else "",
+            email or "",
+            key,
+            record[phone_at].strip() if phone_at is not None else "",
+            company,
+            company_key,
+            status,
+            source,
+            score,
+            deal,
+            tags,
+            record[notes_at].strip() if notes_at is not None else "",
+        )
 
     return apply

@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Import speed and memory: generated files of 100k and 1M leads through `flask import-leads`, into a
+fresh SQLite database and a fresh PostgreSQL database each time.
+
+    python bench/bench_import.py [--rows 100000 --rows 1000000] [--pg postgresql://root@127.0.0.1/test] [--no-pg]
+
+Files are made once by bench/generate_leads.py into bench/data/ (git-ignored). Each import runs in its
+own process; its peak memory (max RSS) is read from the kernel when it exits (wait4).
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench" / "data"
+
+
+def data_file(rows: int) -> Path:
+    path = DATA / f"leads-{rows}.csv"
+    if not path.exists():
+        DATA.mkdir(parents=True, exist_ok=True)
+        print(f"generating {path.name} …", file=sys.stderr)
+        partial = path.with_suffix(".partial")
+        subprocess.run([sys.executable, str(ROOT / "bench" / "generate_leads.py"), "--rows", str(rows),
+                        "--seed", "42", "--out", str(partial)], check=True)
+        partial.rename(path)
+    return path
+
+
+def flask(args: list[str], env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=ROOT, env=env,
+                          check=True, capture_output=True, text=True)
+
+
+def run_import(path: Path, env: dict) -> tuple[dict, float, float]:
+    """Figures printed by the CLI, wall seconds, and the process's peak RSS in MB."""
+    started = time.monotonic()
+    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "import-leads", str(path),
+                                "--workspace", "Bench", "--json"], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = process.stdout.read(), process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.monotonic() - started
+    if process.returncode:
+        raise SystemExit(f"import failed:\n{out}\n{err}")
+    return json.loads(out), wall, usage.ru_maxrss / 1024
+
+
+def prepare(database_url: str, instance: Path, base_env: dict) -> dict:
+    env = {**base_env, "DATABASE_URL": database_url, "INSTANCE_PATH": str(instance),
+           "UPLOAD_FOLDER": str(instance / "uploads")}
+    flask(["db", "upgrade"], env)
+    flask(["create-user", "bench@example.com", "--password", "benchmark password", "--workspace", "Bench"], env)
+    return env
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, action="append", help="file sizes (default: 100000 and 1000000)")
+    parser.add_argument("--pg", default=os.environ.get("DATABASE_URL") or "postgresql://root@127.0.0.1/test",
+                        help="a PostgreSQL URL whose server gets a scratch database")
+    parser.add_argument("--no-pg", action="store_true", help="SQLite only")
+    args = parser.parse_args(argv)
+    base_env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    print(f"{'file':>12} {'engine':>10} {'rows':>9} {'seconds':>8} {'rows/s':>8} {'peak RSS':>9}  outcome")
+    for rows in args.rows or [100_000, 1_000_000]:
+        path = data_file(rows)
+        engines = ["sqlite"] + ([] if args.no_pg else ["postgresql"])
+        for engine in engines:
+            with tempfile.TemporaryDirectory(prefix="leadcrm-bench-") as folder:
+                instance = Path(folder)
+                if engine == "sqlite":
+                    env = prepare(f"sqlite:///{instance / 'bench.sqlite3'}", instance, base_env)
+                    figures, wall, rss = run_import(path, env)
+                else:
+                    admin = re.sub(r"^postgresql\+psycopg", "postgresql", args.pg)
+                    name = f"leadcrm_bench_{os.getpid()}"
+                    with psycopg.connect(admin, autocommit=True) as conn:
+                        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+                        conn.execute(f'CREATE DATABASE "{name}"')
+                    try:
+                        env = prepare(admin.rsplit("/", 1)[0] + "/" + name, instance, base_env)
+                        figures, wall, rss = run_import(path, env)
+                    finally:
+                        with psycopg.connect(admin, autocommit=True) as conn:
+                            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                shutil.rmtree(instance / "uploads", ignore_errors=True)
+            seconds = figures["seconds"]
+            outcome = (f"{figures['successful']:,} imported, {figures['skipped']:,} skipped, "
+                       f"{figures['errors']:,} errors (process {wall:.1f} s)")
+            print(f"{path.name:>12} {engine:>10} {figures['processed']:>9,} {seconds:>8.1f} "
+                  f"{figures['processed'] / seconds:>8,.0f} {rss:>7.0f} MB  {outcome}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

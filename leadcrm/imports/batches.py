@@ -1,0 +1,82 @@
+"""Group the file's records into batches of validated leads and row issues, ready to write.
+
+Pure Python, no database: the engine runs it in a background thread while the previous batch is
+being written. Duplicates that only the database can see (existing leads, rows of earlier batches,
+a concurrent import) are left to the writer; duplicates inside the batch are decided here.
+"""
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator
+
+from .reader import readable
+from .rows import Invalid
+
+# Columns of a lead row in a batch, in the order the writers insert them. The writers resolve the
+# company key (and the tag keys of the links) to ids in SQL, so rows need no rework in Python.
+LEAD_COLUMNS = ("import_line", "first_name", "last_name", "email", "email_key", "phone", "company_key",
+                "status", "source", "lead_score", "deal_value", "notes")
+
+
+@dataclass(slots=True)
+class Batch:
+    records: int = 0                       # records consumed (the checkpoint advances by this)
+    first_line: int = 0
+    last_line: int = 0
+    leads: list[tuple] = field(default_factory=list)          # LEAD_COLUMNS; deal_value as text
+    links: list[tuple[int, str]] = field(default_factory=list)  # (line, tag key)
+    companies: dict[str, str] = field(default_factory=dict)  # key → name as first written
+    tags: dict[str, str] = field(default_factory=dict)
+    # Leads with an email, so that the database may find them duplicates: line → (email, key, values).
+    keyed: dict[int, tuple[str, str, list[str]]] = field(default_factory=dict)
+    # Later rows of this batch with the email of an earlier one: (line, earlier line, email, values).
+    repeats: list[tuple[int, int, str, list[str]]] = field(default_factory=list)
+    issues: list[tuple[int, str, str, list[str]]] = field(default_factory=list)  # (line, kind, reason, values)
+
+
+def batches(records: Iterable[tuple[int, list[str], str | None]], apply, size: int,
+            clean_values: bool) -> Iterator[Batch]:
+    """Apply the row rules (rows.compile_row_tuples) to each record and yield batches of `size` records.
+
+    clean_values: the file has undecodable bytes or NUL somewhere, so issue values are made storable.
+    """
+    batch = Batch()
+    first_of = {}  # email key → line of its first lead in this batch
+    for line, values, problem in records:
+        if not batch.records:
+            batch.first_line = line
+        batch.records += 1
+        batch.last_line = line
+        if problem is not None:
+            batch.issues.append((line, "error", problem, [readable(v) for v in values] if clean_values else values))
+            lead = None
+        else:
+            lead = apply(values)
+            if type(lead) is Invalid:
+                batch.issues.append((line, "invalid", lead.reason, values))
+                lead = None
+        if lead is not None:
+            first, last, email, key, phone, company, company_key, status, source, score, deal, tags, notes = lead
+            if key is not None:
+                earlier = first_of.get(key)
+                if earlier is None:
+                    first_of[key] = line
+                    batch.keyed[line] = (email, key, values)
+                else:
+                    batch.repeats.append((line, earlier, email, values))
+                    lead = None
+            if lead is not None:
+                batch.leads.append((line, first, last, email, key, phone, company_key or None, status, source,
+                                    score, deal, notes))
+                if company_key and company_key not in batch.companies:
+                    batch.companies[company_key] = company
+                if tags:
+                    batch_tags = batch.tags
+                    for tag_key in tags:
+                        batch.links.append((line, tag_key))
+                        if tag_key not in batch_tags:
+                            batch_tags[tag_key] = tags[tag_key]
+        if batch.records == size:
+            yield batch
+            batch = Batch()
+            first_of = {}
+    if batch.records:
+        yield batch

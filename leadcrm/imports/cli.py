@@ -1,0 +1,131 @@
+"""`flask import-leads FILE --workspace NAME [--map "CSV column=field" …] [--json]`: the import engine in
+the foreground, for scripts and benchmarks; the same stages as the web wizard (store, sniff, map, run)."""
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+
+from ..extensions import db
+from ..keys import name_key
+from ..models import LeadImport, Workspace, utcnow
+from . import storage
+from .engine import process_import
+from .fields import guess_mapping, mapping_problems
+from .sniff import Problem, sniff
+
+
+@click.command("import-leads")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--workspace", required=True, help="name of the workspace to import into")
+@click.option("--map", "maps", multiple=True, metavar='"CSV column=field"',
+              help="map a column to a lead field (repeatable); without it, columns are mapped by their names")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object with the final counts, no progress bar")
+@with_appcontext
+def import_leads_command(file: Path, workspace: str, maps: tuple[str, ...], as_json: bool):
+    """Import a CSV file of leads into a workspace, in the foreground."""
+    workspace_id = db.session.scalar(select(Workspace.id).filter_by(name_key=name_key(workspace)))
+    if workspace_id is None:
+        raise click.ClickException(f"There is no workspace named {workspace!r}. "
+                                   "Create it with: flask create-user EMAIL --password … --workspace NAME")
+    import_id = _create_import(file, workspace_id, maps)
+    started = time.monotonic()
+    progress = None if as_json or not sys.stderr.isatty() else _Progress(import_id)
+    try:
+        process_import(import_id)
+    except Exception:
+        pass  # the engine has marked the import failed with its message, shown below
+    finally:
+        if progress:
+            progress.stop()
+    imp = db.session.get(LeadImport, import_id)
+    db.session.refresh(imp)
+    figures = {"total": imp.total_rows or 0, "processed": imp.processed, "successful": imp.successful,
+               "skipped": imp.skipped, "errors": imp.errors, "seconds": round(time.monotonic() - started, 3)}
+    if as_json:
+        click.echo(json.dumps(figures))
+    else:
+        click.echo(f"Import {import_id} {imp.status}: {figures['processed']:,} of {figures['total']:,} rows, "
+                   f"{figures['successful']:,} imported, {figures['skipped']:,} skipped, "
+                   f"{figures['errors']:,} errors, in {figures['seconds']:.1f} s.")
+    if imp.status != "completed":
+        raise click.ClickException(imp.error_message or f"The import ended {imp.status}.")
+
+
+def _create_import(file: Path, workspace_id: int, maps: tuple[str, ...]) -> int:
+    """Store the file as an upload, check it, map it and queue it, as the wizard would."""
+    with file.open("rb") as stream:
+        pending = storage.save_upload(FileStorage(stream, filename=file.name), workspace_id)
+    sniffed = sniff(storage.pending_path(pending.stored_name))
+    if isinstance(sniffed, Problem):
+        storage.discard(pending.stored_name)
+        raise click.ClickException(sniffed.message)
+    mapping = _mapping(maps, sniffed.header) if maps else guess_mapping(sniffed.header)
+    problems = mapping_problems(mapping)
+    if problems:
+        storage.discard(pending.stored_name)
+        raise click.ClickException(" ".join(problems))
+    storage.keep(pending.stored_name)
+    imp = LeadImport(
+        workspace_id=workspace_id, created_by_id=None, status="queued", queued_at=utcnow(),
+        original_filename=pending.original_filename, stored_name=pending.stored_name,
+        size_bytes=pending.size_bytes, encoding=sniffed.encoding, delimiter=sniffed.delimiter,
+        header=sniffed.header, mapping=mapping, defaults={},
+    )
+    db.session.add(imp)
+    db.session.commit()
+    return imp.id
+
+
+def _mapping(maps: tuple[str, ...], header: list[str]) -> dict[str, str]:
+    """--map "E-mail=email" … → {column: field}; the columns not named are not imported."""
+    mapping = {column: "" for column in header}
+    for item in maps:
+        column, sep, field = item.rpartition("=")
+        if not sep or column not in mapping:
+            raise click.BadParameter(f"{item!r} should be \"CSV column=field\" with a column of the file's header "
+                                     f"({', '.join(header)}).", param_hint="--map")
+        mapping[column] = field.strip()
+    return mapping
+
+
+class _Progress:
+    """A status line on the terminal, refreshed from the import row (committed after each batch)."""
+
+    def __init__(self, import_id: int):
+        self.import_id, self.engine = import_id, db.engine
+        self.done = threading.Event()
+        self.started = time.monotonic()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        with self.engine.connect() as conn:
+            while not self.done.wait(0.5):
+                total, processed = conn.execute(
+                    select(LeadImport.total_rows, LeadImport.processed).filter_by(id=self.import_id)).one()
+                conn.rollback()
+                self._show(total, processed)
+        click.echo(err=True)
+
+    def _show(self, total: int | None, processed: int) -> None:
+        elapsed = time.monotonic() - self.started
+        rate = processed / elapsed if elapsed else 0
+        if not total:
+            line = "Counting rows…"
+        else:
+            left = (total - processed) / rate if rate else 0
+            width = 30
+            filled = int(width * processed / total)
+            line = (f"[{'#' * filled}{'-' * (width - filled)}] {processed:,}/{total:,} rows  "
+                    f"{rate:,.0f} rows/s  {left:.0f} s left")
+        click.echo(f"\r{line:<90}", nl=False, err=True)
+
+    def stop(self) -> None:
+        self.done.set()
+        self.thread.join()

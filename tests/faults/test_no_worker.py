@@ -1,0 +1,39 @@
+"""Stop every worker: the progress page and System Health say that no worker is running."""
+import signal
+
+import pytest
+
+from tests.conftest import login, make_user
+from tests.e2e.csvfiles import write_big_csv
+from tests.faults.conftest import import_state, queue_import, wait_for_workers
+
+NO_WORKER = "No worker is running"
+
+
+@pytest.fixture
+def admin_client(app):
+    with app.app_context():
+        make_user("admin@example.com", workspace="Umbrella", super_admin=True)
+    client = app.test_client()
+    assert login(client, "admin@example.com").status_code == 303
+    return client
+
+
+def test_no_worker_running_is_said_plainly(app, user, auth_client, admin_client, workers, tmp_path):
+    worker = workers.start()
+    wait_for_workers(app, 1)
+    assert NO_WORKER not in admin_client.get("/system-health").get_data(as_text=True)
+    workers.kill_group(worker, signal.SIGTERM)  # a warm shutdown: the worker leaves the registry
+    wait_for_workers(app, 0)
+
+    path = tmp_path / "waiting.csv"
+    write_big_csv(path, 100)
+    import_id = queue_import(app, user["workspace_id"], user["id"], path)
+    assert import_state(app, import_id)["status"] == "queued"
+    page = auth_client.get(f"/imports/{import_id}").get_data(as_text=True)
+    assert NO_WORKER in page and "System Health" in page
+    fragment = auth_client.get(f"/imports/{import_id}/progress", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and NO_WORKER in fragment.get_data(as_text=True)
+    health = admin_client.get("/system-health")
+    assert health.status_code == 200 and NO_WORKER in health.get_data(as_text=True)
+    assert "worker.py" in health.get_data(as_text=True), "System Health says what to run to start one"

@@ -1,0 +1,79 @@
+"""Helpers of the import engine tests: a workspace, an import of a CSV (as the wizard leaves it: stored
+file, header, mapping, status queued), and what the engine recorded."""
+import csv
+import io
+import secrets
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from leadcrm.extensions import db
+from leadcrm.imports.fields import guess_mapping
+from leadcrm.keys import name_key
+from leadcrm.models import ImportRowIssue, Lead, LeadImport, Workspace, utcnow
+
+ROOT = Path(__file__).resolve().parents[2]
+HEADER = "first_name,last_name,email,phone,company,status,source,lead_score,deal_value,tags,notes"
+
+
+def workspace(name: str = "Acme") -> int:
+    existing = db.session.scalar(select(Workspace.id).filter_by(name_key=name_key(name)))
+    if existing:
+        return existing
+    ws = Workspace(name=name)
+    db.session.add(ws)
+    db.session.commit()
+    return ws.id
+
+
+def create_import(content: str | bytes, workspace_id: int, mapping: dict | None = None,
+                  defaults: dict | None = None, encoding: str = "utf-8", delimiter: str = ",",
+                  header: list[str] | None = None) -> int:
+    """Store the file in UPLOAD_FOLDER and add a queued import of it, header read from its first line."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    folder = Path(current_app.config["UPLOAD_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    stored_name = secrets.token_hex(16) + ".csv"
+    (folder / stored_name).write_bytes(data)
+    if header is None:
+        text = data.decode("utf-8-sig", "replace")
+        header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    imp = LeadImport(
+        workspace_id=workspace_id, status="queued", queued_at=utcnow(), original_filename="leads.csv",
+        stored_name=stored_name, size_bytes=len(data), encoding=encoding, delimiter=delimiter, header=header,
+        mapping=mapping if mapping is not None else guess_mapping(header), defaults=defaults or {},
+    )
+    db.session.add(imp)
+    db.session.commit()
+    return imp.id
+
+
+def get_import(import_id: int) -> LeadImport:
+    db.session.expire_all()
+    return db.session.get(LeadImport, import_id)
+
+
+def issues(import_id: int) -> list[tuple]:
+    """(line, kind, reason, values) of the import's skipped and error rows, by line."""
+    db.session.expire_all()
+    return [tuple(row) for row in db.session.execute(
+        select(ImportRowIssue.line, ImportRowIssue.kind, ImportRowIssue.reason, ImportRowIssue.values)
+        .filter_by(import_id=import_id).order_by(ImportRowIssue.line))]
+
+
+def leads(workspace_id: int) -> list[Lead]:
+    db.session.expire_all()
+    # By line: on PostgreSQL a batch inserts its leads in email order (see batch_writer_postgres.py).
+    return db.session.scalars(select(Lead).filter_by(workspace_id=workspace_id).order_by(Lead.import_line, Lead.id)).all()
+
+
+def lead_count(**filters) -> int:
+    return db.session.scalar(select(func.count()).select_from(Lead).filter_by(**filters))
+
+
+def assert_counts_add_up(imp: LeadImport) -> None:
+    assert imp.processed == imp.successful + imp.skipped + imp.errors
+    assert imp.total_rows == imp.processed
+    assert lead_count(import_id=imp.id) == imp.successful
+    assert len(issues(imp.id)) == imp.skipped + imp.errors

@@ -1,0 +1,33 @@
+"""The error report neutralises spreadsheet formulas (OWASP CSV injection) and is served as a download."""
+import csv
+import io
+
+from flask import url_for
+
+from tests.e2e.csvfiles import FORMULA_PREFIXES, formula_csv
+from tests.security.conftest import import_file, import_row, parse
+
+DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def test_error_report_neutralises_formulas(app, auth_client, run_worker):
+    import_id = import_file(auth_client, "formulas.csv", formula_csv().encode())
+    result = run_worker()
+    assert result.returncode == 0, result.stderr[-3000:]
+    row = import_row(app, import_id)
+    assert (row.status, row.skipped) == ("completed", len(FORMULA_PREFIXES))
+
+    with app.test_request_context():
+        show = url_for("imports.show", import_id=import_id)
+    report_url = parse(auth_client.get(show)).link(r"error report")
+    response = auth_client.get(report_url)
+    assert response.status_code == 200
+    assert "attachment" in response.headers.get("Content-Disposition", "")
+    assert response.mimetype in ("text/csv", "application/octet-stream")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    header, body = rows[0], rows[1:]
+    assert len(body) == len(FORMULA_PREFIXES)
+    cells = [cell for r in body for cell in r]
+    assert [c for c in cells if c.startswith(DANGEROUS)] == []
+    first_names = sorted(r[header.index("First Name")] for r in body)
+    assert first_names == sorted("'" + value for value in FORMULA_PREFIXES)

@@ -1,0 +1,146 @@
+"""Uploads: size limit, hostile file names, binary files, huge lines and fields: each a clear answer,
+no crash, nothing written outside the upload folder."""
+import io
+from pathlib import Path
+
+import pytest
+
+from leadcrm import create_app
+from leadcrm.extensions import db
+from leadcrm.models import ImportRowIssue, LeadImport
+from tests.conftest import ROOT, login, make_user
+from tests.security.conftest import import_id_of, import_row, start_import, upload
+
+GOOD_CSV = b"First Name,Email\nAda,ada@example.com\n"
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+       + bytes(range(256)) * 8)
+MESSAGE_MARKERS = ('role="alert"', 'class="error"', "flash-error")
+
+
+def files_under(folder: Path) -> set[Path]:
+    return {p for p in folder.rglob("*") if p.is_file()}
+
+
+def imports_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(db.select(db.func.count()).select_from(LeadImport))
+
+
+def has_message(response) -> bool:
+    html = response.get_data(as_text=True)
+    return any(marker in html for marker in MESSAGE_MARKERS)
+
+
+@pytest.fixture
+def small_upload_app(app_config):
+    """The app with MAX_UPLOAD_MB=1."""
+    app = create_app({**app_config, "MAX_UPLOAD_MB": 1, "MAX_CONTENT_LENGTH": 1024 * 1024 + 64 * 1024})
+    with app.app_context():
+        if app_config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+            db.drop_all()
+        db.create_all()
+        make_user()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_too_large_upload_gets_the_clear_page(small_upload_app):
+    client = small_upload_app.test_client()
+    assert login(client, "owner@example.com").status_code == 303
+    big = io.BytesIO(b"First Name,Email\n" + b"Ada,ada@example.com\n" * 110_000)  # about 2.2 MB
+    response = upload(client, "big.csv", big)
+    assert response.status_code == 413
+    html = response.get_data(as_text=True)
+    assert "File too large" in html and "1 MB" in html and "Split it" in html
+    assert imports_count(small_upload_app) == 0
+
+
+@pytest.mark.parametrize("filename", ["../../escape.csv", "..\\..\\escape.csv", "/etc/escape.csv",
+                                      "esc\x00ape.csv", "../" * 20 + "escape.csv"])
+def test_hostile_file_names_are_stored_under_a_random_name_inside_the_upload_folder(
+        app, auth_client, app_config, tmp_path, filename):
+    uploads = Path(app_config["UPLOAD_FOLDER"])
+    watched = [tmp_path.parent, ROOT, ROOT.parent, Path("/tmp"), Path("/etc")]
+    auth_client.get("/imports/new")
+    before = files_under(tmp_path)
+    response = upload(auth_client, filename, io.BytesIO(GOOD_CSV))
+    assert response.status_code in (200, 303), response.status_code
+    if response.status_code == 200:
+        assert has_message(response), "a refused file name needs a message"
+    new_files = files_under(tmp_path) - before
+    outside = [p for p in new_files if uploads not in p.parents and not p.name.startswith("test.sqlite3")]
+    assert outside == []
+    for folder in watched:
+        assert not [p for p in folder.iterdir() if "escape" in p.name], folder
+    if response.status_code == 303:
+        row = import_row(app, import_id_of(response))
+        assert "escape" not in row.stored_name and "/" not in row.stored_name and ".." not in row.stored_name
+        assert (uploads / row.stored_name).is_file() or any(p.name.startswith(row.stored_name) for p in new_files)
+        assert "\x00" not in row.original_filename
+
+
+def test_an_image_renamed_csv_gets_a_clear_message(app, auth_client, app_config):
+    response = upload(auth_client, "photo.csv", io.BytesIO(PNG))
+    assert response.status_code in (200, 400, 422)
+    html = response.get_data(as_text=True).lower()
+    assert has_message(response), html[-2000:]
+    assert any(word in html for word in ("binary", "image", "not a csv", "not a text")), html[-2000:]
+    assert imports_count(app) == 0
+
+
+def test_a_100_mb_single_line_gets_a_clear_message(app, auth_client, app_config, tmp_path):
+    path = tmp_path / "one-line.csv"
+    with open(path, "wb") as f:
+        chunk = b"a" * (1024 * 1024)
+        for _ in range(100):
+            f.write(chunk)
+    with open(path, "rb") as f:
+        response = upload(auth_client, "one-line.csv", f)
+    path.unlink()
+    assert response.status_code in (200, 400, 422), response.status_code
+    assert has_message(response)
+    assert imports_count(app) == 0
+    uploads = Path(app_config["UPLOAD_FOLDER"])
+    assert not uploads.exists() or files_under(uploads) == set(), "a refused upload leaves no file behind"
+
+
+def test_a_field_over_the_csv_modules_limit_is_a_message_or_an_error_row(app, auth_client, run_worker):
+    long_notes = "x" * 200_000
+    data = f"First Name,Email,Notes\nAnn,ann@example.com,{long_notes}\nBob,bob@example.com,short\n".encode()
+    response = upload(auth_client, "long-field.csv", io.BytesIO(data))
+    if response.status_code != 303:
+        assert response.status_code in (200, 400, 422) and has_message(response)
+        return
+    import_id = import_id_of(response)
+    assert start_import(auth_client, import_id).status_code in (302, 303)
+    result = run_worker()
+    assert result.returncode == 0, result.stderr[-3000:]
+    row = import_row(app, import_id)
+    assert (row.status, row.total_rows, row.processed) == ("completed", 2, 2), (row.status, row.error_message)
+    assert (row.successful, row.errors) == (1, 1)
+    with app.app_context():
+        issue = db.session.scalar(db.select(ImportRowIssue).filter_by(import_id=import_id))
+        assert (issue.line, issue.kind) == (2, "error") and issue.reason
+
+
+@pytest.mark.parametrize("where", ["cell", "column name"])
+def test_a_nul_byte_is_a_message_or_an_error_row(app, auth_client, run_worker, where):
+    """PostgreSQL text cannot hold NUL: it must never reach the database (nor fail the import)."""
+    if where == "cell":
+        data = b"First Name,Email\nA\x00da,ada@example.com\nBob,bob@example.com\n"
+    else:
+        data = b"First\x00Name,Email\nAda,ada@example.com\nBob,bob@example.com\n"
+    response = upload(auth_client, "nul.csv", io.BytesIO(data))
+    if response.status_code != 303:
+        assert response.status_code in (200, 400, 422) and has_message(response)
+        assert imports_count(app) == 0
+        return
+    import_id = import_id_of(response)
+    assert start_import(auth_client, import_id).status_code in (302, 303)
+    result = run_worker()
+    assert result.returncode == 0, result.stderr[-3000:]
+    row = import_row(app, import_id)
+    assert (row.status, row.processed, row.total_rows) == ("completed", 2, 2), (row.status, row.error_message)
+    assert row.successful >= 1 and row.successful + row.errors + row.skipped == 2
