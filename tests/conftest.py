@@ -8,11 +8,11 @@ import re
 import subprocess
 import sys
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy import text
 
 from leadcrm import create_app, embedded_redis
 from leadcrm.config import database_url
@@ -80,17 +80,28 @@ def app_config(database_url_for_test, redis_url, tmp_path):
     }
 
 
-@pytest.fixture
-def app(app_config):
-    app = create_app(app_config)
+@contextmanager
+def built_app(config, *, owner=False):
+    """An app on the test's database with fresh tables (and the Acme owner if asked); disposed afterwards."""
+    app = create_app(config)
     with app.app_context():
-        if app_config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
             db.drop_all()
         db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+        if owner:
+            make_user()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(app_config):
+    with built_app(app_config) as app:
+        yield app
 
 
 @pytest.fixture
@@ -165,3 +176,13 @@ def other_client(app):
     other = app.test_client()
     assert login(other, "intruder@example.com").status_code == 303
     return other
+
+
+@pytest.fixture
+def admin_client(app):
+    """A client logged in as a super admin of a third workspace (Umbrella)."""
+    with app.app_context():
+        make_user("admin@example.com", workspace="Umbrella", super_admin=True)
+    admin = app.test_client()
+    assert login(admin, "admin@example.com").status_code == 303
+    return admin

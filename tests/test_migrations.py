@@ -1,9 +1,7 @@
 """`flask db upgrade` builds exactly the schema of the models, on both engines."""
-import os
 import subprocess
 import sys
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine

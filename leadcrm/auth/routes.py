@@ -1,6 +1,6 @@
 """Sign up, log in, log out."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import login_required, login_user, logout_user
 from urllib.parse import urlsplit
 
 from ..extensions import db, limiter, login_manager

@@ -1,22 +1,12 @@
 """Stop every worker: the progress page and System Health say that no worker is running."""
 import signal
 
-import pytest
-
-from tests.conftest import login, make_user
 from tests.e2e.csvfiles import write_big_csv
 from tests.faults.conftest import import_state, queue_import, wait_for_workers
 
 NO_WORKER = "No worker is running"
 
 
-@pytest.fixture
-def admin_client(app):
-    with app.app_context():
-        make_user("admin@example.com", workspace="Umbrella", super_admin=True)
-    client = app.test_client()
-    assert login(client, "admin@example.com").status_code == 303
-    return client
 
 
 def test_no_worker_running_is_said_plainly(app, user, auth_client, admin_client, workers, tmp_path):

@@ -7,7 +7,6 @@ import sys
 import time
 from datetime import timedelta
 
-import pytest
 from rq import Worker
 
 from leadcrm import create_app
@@ -17,14 +16,6 @@ from tests.conftest import ROOT, login, make_user
 from tests.imports.history_factories import make_import
 
 
-@pytest.fixture
-def admin_client(app):
-    """A client logged in as a super admin (of workspace Acme)."""
-    with app.app_context():
-        make_user("admin@example.com", workspace="Acme", super_admin=True)
-    admin = app.test_client()
-    assert login(admin, "admin@example.com").status_code == 303
-    return admin
 
 
 def closed_port() -> int:

@@ -11,9 +11,8 @@ from urllib.parse import urljoin
 import pytest
 from flask import url_for
 
-from leadcrm import create_app
 from leadcrm.extensions import db
-from tests.conftest import login, make_user
+from tests.conftest import built_app
 from tests.faults.conftest import _empty_redis, process_redis, redis_url  # noqa: F401  (a Redis per test process)
 
 IMPORT_ID = re.compile(r"/imports/(\d+)")
@@ -200,16 +199,8 @@ def import_row(app, import_id: int):
 @pytest.fixture
 def csrf_app(app_config):
     """The app with CSRF protection on, as in production; tables created fresh."""
-    app = create_app({**app_config, "WTF_CSRF_ENABLED": True})
-    with app.app_context():
-        if app_config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-            db.drop_all()
-        db.create_all()
-        make_user()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with built_app({**app_config, "WTF_CSRF_ENABLED": True}, owner=True) as app:
+        yield app
 
 
 def csrf_login(client, email="owner@example.com", password="correct horse"):
@@ -220,11 +211,3 @@ def csrf_login(client, email="owner@example.com", password="correct horse"):
     return client
 
 
-@pytest.fixture
-def admin_client(app):
-    """A super admin of a third workspace (Umbrella)."""
-    with app.app_context():
-        make_user("admin@example.com", workspace="Umbrella", super_admin=True)
-    client = app.test_client()
-    assert login(client, "admin@example.com").status_code == 303
-    return client

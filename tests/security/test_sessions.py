@@ -5,9 +5,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from leadcrm import create_app
-from leadcrm.extensions import db
-from tests.conftest import login, make_user
+from tests.conftest import built_app, login
 from tests.e2e.csvfiles import flow_csv
 from tests.security.conftest import import_id_of, upload
 
@@ -18,16 +16,6 @@ def session_cookie(response) -> str:
     return cookies[-1]
 
 
-def fresh_app(config):
-    app = create_app(config)
-    with app.app_context():
-        if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-            db.drop_all()
-        db.create_all()
-        make_user()
-    return app
-
-
 def test_session_cookie_is_httponly_and_samesite_lax(client, user):
     cookie = session_cookie(login(client, user["email"]))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
@@ -36,17 +24,14 @@ def test_session_cookie_is_httponly_and_samesite_lax(client, user):
 
 @pytest.mark.parametrize("how", ["environment", "override"])
 def test_session_cookie_is_secure_when_configured_for_https(app_config, monkeypatch, how):
+    config = app_config
     if how == "environment":
         monkeypatch.setenv("SESSION_COOKIE_SECURE", "1")
-        app = fresh_app(app_config)
     else:
-        app = fresh_app({**app_config, "SESSION_COOKIE_SECURE": True})
-    try:
+        config = {**app_config, "SESSION_COOKIE_SECURE": True}
+    with built_app(config, owner=True) as app:
         cookie = session_cookie(login(app.test_client(), "owner@example.com"))
-        assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    finally:
-        with app.app_context():
-            db.engine.dispose()
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
 @pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\\evil.example"])
@@ -59,9 +44,8 @@ def test_login_never_redirects_off_site(client, user, target):
 
 
 def test_login_is_rate_limited(app_config):
-    app = fresh_app({**app_config, "RATELIMIT_ENABLED": True, "LOGIN_RATE_LIMIT": "3 per minute",
-                     "RATELIMIT_STORAGE_URI": "memory://"})
-    try:
+    limited = {"RATELIMIT_ENABLED": True, "LOGIN_RATE_LIMIT": "3 per minute", "RATELIMIT_STORAGE_URI": "memory://"}
+    with built_app({**app_config, **limited}, owner=True) as app:
         client = app.test_client()
         for _ in range(3):
             assert login(client, "owner@example.com", "guess").status_code == 200
@@ -70,9 +54,6 @@ def test_login_is_rate_limited(app_config):
         assert "Too many login attempts" in refused.get_data(as_text=True)
         assert login(client, "owner@example.com").status_code == 429, "the right password waits too"
         assert client.get("/login").status_code == 200, "the page itself is not limited"
-    finally:
-        with app.app_context():
-            db.engine.dispose()
 
 
 def assert_security_headers(response, where):

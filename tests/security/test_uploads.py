@@ -5,10 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from leadcrm import create_app
 from leadcrm.extensions import db
 from leadcrm.models import ImportRowIssue, LeadImport
-from tests.conftest import ROOT, login, make_user
+from tests.conftest import ROOT, built_app, login
 from tests.security.conftest import import_id_of, import_row, start_import, upload
 
 GOOD_CSV = b"First Name,Email\nAda,ada@example.com\n"
@@ -34,16 +33,9 @@ def has_message(response) -> bool:
 @pytest.fixture
 def small_upload_app(app_config):
     """The app with MAX_UPLOAD_MB=1."""
-    app = create_app({**app_config, "MAX_UPLOAD_MB": 1, "MAX_CONTENT_LENGTH": 1024 * 1024 + 64 * 1024})
-    with app.app_context():
-        if app_config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-            db.drop_all()
-        db.create_all()
-        make_user()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    limits = {"MAX_UPLOAD_MB": 1, "MAX_CONTENT_LENGTH": 1024 * 1024 + 64 * 1024}
+    with built_app({**app_config, **limits}, owner=True) as app:
+        yield app
 
 
 def test_too_large_upload_gets_the_clear_page(small_upload_app):
