@@ -1,8 +1,9 @@
 """Write one batch inside the caller's transaction: companies, tags, leads, tag links and row issues,
 each with a few set-based statements; the unique indexes decide what already exists.
 
-Companies and tags go through SQLAlchemy Core (a few hundred new names per batch); the high-volume
-tables (lead, lead_tag, import_row_issue) through each engine's fastest bulk path, in
+Companies and tags go through SQLAlchemy Core (a few hundred new names per batch) and their ids are
+kept per import, so the bulk writers get ids, not keys to look up row by row; the high-volume
+tables (lead, lead_tag, import_row_issue) go through each engine's fastest bulk path, in
 batch_writer_sqlite.py and batch_writer_postgres.py.
 """
 from dataclasses import dataclass
@@ -33,36 +34,43 @@ class BatchWriter:
         postgres = conn.dialect.name == "postgresql"
         self.bulk = batch_writer_postgres if postgres else batch_writer_sqlite
         self.insert = postgresql.insert if postgres else sqlite.insert
-        self.known: dict[Table, set[str]] = {Company.__table__: set(), Tag.__table__: set()}
+        self.ids: dict[Table, dict[str, int]] = {Company.__table__: {}, Tag.__table__: {}}
 
     def forget(self) -> None:
         """After a rolled-back batch: names created in it no longer exist."""
-        for names in self.known.values():
-            names.clear()
+        for ids in self.ids.values():
+            ids.clear()
 
     def write(self, batch: Batch, now) -> Outcome:
-        self._ensure(Company.__table__, batch.companies)
-        self._ensure(Tag.__table__, batch.tags)
+        company_ids = self._ensure(Company.__table__, batch.companies)
+        tag_ids = self._ensure(Tag.__table__, batch.tags)
         inserted = self.bulk.insert_leads(self.conn, self.workspace_id, self.import_id, now, batch.leads,
-                                          batch.links)
+                                          batch.links, company_ids, tag_ids)
         issues = batch.issues + self._duplicates(batch, inserted)
         if issues:
             self.bulk.insert_issues(self.conn, self.import_id, issues)
         errors = sum(1 for issue in batch.issues if issue[1] == "error")
         return Outcome(len(inserted), batch.records - len(inserted) - errors, errors)
 
-    def _ensure(self, table: Table, names: dict[str, str]) -> None:
-        """Create the names missing in the workspace (sorted, so concurrent imports lock them in one order)."""
-        known = self.known[table]
-        missing = sorted(key for key in names if key not in known)
+    def _ensure(self, table: Table, names: dict[str, str]) -> dict[str, int]:
+        """Create the names missing in the workspace (sorted, so concurrent imports lock them in one order);
+        the ids of the workspace's names by key, those of this batch included."""
+        ids = self.ids[table]
+        missing = sorted(key for key in names if key not in ids)
         if missing:
-            if len(known) > _KNOWN_LIMIT:
-                known.clear()
+            if len(ids) > _KNOWN_LIMIT:
+                ids.clear()
             self.conn.execute(
                 self.insert(table).on_conflict_do_nothing(index_elements=["workspace_id", "name_key"]),
                 [{"workspace_id": self.workspace_id, "name": names[key], "name_key": key} for key in missing],
             )
-            known.update(missing)
+            # Read back rather than RETURNING: names a concurrent import created return nothing above.
+            for start in range(0, len(missing), _IN_CHUNK):
+                ids.update(self.conn.execute(
+                    select(table.c.name_key, table.c.id).where(
+                        table.c.workspace_id == self.workspace_id,
+                        table.c.name_key.in_(missing[start:start + _IN_CHUNK]))).tuples())
+        return ids
 
     def _duplicates(self, batch: Batch, inserted: set[int]) -> list[tuple]:
         """Issues for rows the unique index refused, and for later rows of the batch with their email."""
