@@ -10,8 +10,8 @@ from typing import Iterable, Iterator
 from .reader import readable
 from .rows import Invalid
 
-# Columns of a lead row in a batch, in the order the writers insert them. The writers resolve the
-# company key (and the tag keys of the links) to ids in SQL, so rows need no rework in Python.
+# Columns of a lead row in a batch, in the order the writers insert them; the writers swap the
+# company key (and the tag keys of the links) for the ids they resolved for the batch.
 LEAD_COLUMNS = ("import_line", "first_name", "last_name", "email", "email_key", "phone", "company_key",
                 "status", "source", "lead_score", "deal_value", "notes")
 

@@ -1,22 +1,19 @@
 """Write one batch inside the caller's transaction: companies, tags, leads, tag links and row issues,
 each with a few set-based statements; the unique indexes decide what already exists.
 
-Companies and tags go through SQLAlchemy Core (a few hundred new names per batch) and their ids are
-kept per import, so the bulk writers get ids, not keys to look up row by row; the high-volume
-tables (lead, lead_tag, import_row_issue) go through each engine's fastest bulk path, in
-batch_writer_sqlite.py and batch_writer_postgres.py.
+Companies and tags (a few hundred new names per batch) are created and their ids read back once,
+then kept per import, so the bulk writers get ids, not keys to look up row by row. The writes go
+through each engine's fastest bulk path, in batch_writer_sqlite.py and batch_writer_postgres.py.
 """
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Table, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Table
 
-from ..models import Company, Lead, Tag
+from ..models import Company, Tag
 from . import batch_writer_postgres, batch_writer_sqlite
 from .batches import Batch
 
-_KNOWN_LIMIT = 200_000  # names remembered per import as existing (they repeat across batches)
-_IN_CHUNK = 2000
+_KNOWN_LIMIT = 200_000  # names remembered per import with their ids (they repeat across batches)
 
 
 @dataclass(slots=True)
@@ -31,9 +28,7 @@ class BatchWriter:
 
     def __init__(self, conn: Connection, workspace_id: int, import_id: int):
         self.conn, self.workspace_id, self.import_id = conn, workspace_id, import_id
-        postgres = conn.dialect.name == "postgresql"
-        self.bulk = batch_writer_postgres if postgres else batch_writer_sqlite
-        self.insert = postgresql.insert if postgres else sqlite.insert
+        self.bulk = batch_writer_postgres if conn.dialect.name == "postgresql" else batch_writer_sqlite
         self.ids: dict[Table, dict[str, int]] = {Company.__table__: {}, Tag.__table__: {}}
 
     def forget(self) -> None:
@@ -56,20 +51,12 @@ class BatchWriter:
         """Create the names missing in the workspace (sorted, so concurrent imports lock them in one order);
         the ids of the workspace's names by key, those of this batch included."""
         ids = self.ids[table]
+        if len(ids) > _KNOWN_LIMIT:
+            ids.clear()
         missing = sorted(key for key in names if key not in ids)
         if missing:
-            if len(ids) > _KNOWN_LIMIT:
-                ids.clear()
-            self.conn.execute(
-                self.insert(table).on_conflict_do_nothing(index_elements=["workspace_id", "name_key"]),
-                [{"workspace_id": self.workspace_id, "name": names[key], "name_key": key} for key in missing],
-            )
-            # Read back rather than RETURNING: names a concurrent import created return nothing above.
-            for start in range(0, len(missing), _IN_CHUNK):
-                ids.update(self.conn.execute(
-                    select(table.c.name_key, table.c.id).where(
-                        table.c.workspace_id == self.workspace_id,
-                        table.c.name_key.in_(missing[start:start + _IN_CHUNK]))).tuples())
+            ids.update(self.bulk.ensure_names(self.conn, table.name, self.workspace_id,
+                                              [(key, names[key]) for key in missing]))
         return ids
 
     def _duplicates(self, batch: Batch, inserted: set[int]) -> list[tuple]:
@@ -77,12 +64,8 @@ class BatchWriter:
         refused = [line for line in batch.keyed if line not in inserted]
         reasons = {}
         if refused:
-            owners = {}
-            keys = [batch.keyed[line][1] for line in refused]
-            for start in range(0, len(keys), _IN_CHUNK):
-                owners.update((key, (import_id, line)) for key, import_id, line in self.conn.execute(
-                    select(Lead.email_key, Lead.import_id, Lead.import_line).where(
-                        Lead.workspace_id == self.workspace_id, Lead.email_key.in_(keys[start:start + _IN_CHUNK]))))
+            owners = {key: (import_id, line) for key, import_id, line in self.bulk.owners(
+                self.conn, self.workspace_id, [batch.keyed[line][1] for line in refused])}
             for line in refused:
                 email, key, _ = batch.keyed[line]
                 import_id, earlier = owners.get(key, (None, None))
