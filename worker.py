@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from leadcrm import create_app
 from leadcrm.extensions import db, import_queue, redis_connection
-from leadcrm.imports.recovery import recover_stalled_imports
+from leadcrm.imports.jobs.recovery import recover_stalled_imports
 
 
 class ImportWorker(Worker):

@@ -4,8 +4,8 @@ The web process and every worker.py started on the same instance folder share on
 to need it starts it as a daemon and writes its URL to a file that the others read.
 """
 import fcntl
-import signal
 import os
+import signal
 import socket
 import subprocess
 import time

@@ -1,7 +1,16 @@
 """Sign up, log in, log out."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import login_required, login_user, logout_user
 from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import login_required, login_user, logout_user
 
 from ..extensions import db, limiter, login_manager
 from ..models import User

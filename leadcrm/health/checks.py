@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db, import_queue, redis_connection
+from ..imports.jobs.control import is_stale
 from ..models import LeadImport, utcnow
 
 
@@ -91,13 +92,12 @@ def queue() -> QueueInfo:
 
 
 def stuck_imports(worker_count: int) -> list[LeadImport]:
-    """Running imports whose heartbeat is stale, and queued ones when no worker is there to take them."""
+    """Running imports whose heartbeat is stale, failed ones (they can resume), and queued ones when no
+    worker is there to take them."""
     stale_before = utcnow() - timedelta(seconds=current_app.config["IMPORT_STALE_SECONDS"])
-    stale_running = db.and_(
-        LeadImport.status == "running",
-        db.or_(LeadImport.heartbeat_at.is_(None), LeadImport.heartbeat_at < stale_before),
-    )
-    condition = db.or_(stale_running, LeadImport.status == "queued") if worker_count == 0 else stale_running
+    condition = db.or_(is_stale(stale_before), LeadImport.status == "failed")
+    if worker_count == 0:
+        condition = db.or_(condition, LeadImport.status == "queued")
     return db.session.scalars(
         db.select(LeadImport).where(condition).options(db.joinedload(LeadImport.workspace)).order_by(LeadImport.id)
     ).all()

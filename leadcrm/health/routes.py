@@ -1,9 +1,19 @@
 """System Health for super admins, its re-queue action, and /healthz for load balancers."""
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask_login import current_user
 from redis import RedisError
 
-from ..imports.control import requeue_import
+from leadcrm.imports.jobs.control import requeue_import
+
 from . import checks
 
 bp = Blueprint("health", __name__)

@@ -11,13 +11,13 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from ..extensions import db
-from ..keys import name_key
-from ..models import LeadImport, Workspace, utcnow
-from . import storage
-from .engine import process_import
-from .fields import guess_mapping, mapping_problems
-from .sniff import Problem, sniff
+from leadcrm.extensions import db
+from leadcrm.imports.engine.process import process_import
+from leadcrm.imports.mapping.fields import guess_mapping, mapping_problems
+from leadcrm.imports.upload import storage
+from leadcrm.imports.upload.sniff import Problem, sniff
+from leadcrm.keys import name_key
+from leadcrm.models import LeadImport, Workspace, utcnow
 
 
 @click.command("import-leads")

@@ -4,8 +4,13 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import HiddenField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
-from ..models import LEAD_STATUSES
-from .fields import DO_NOT_IMPORT, DO_NOT_IMPORT_LABEL, FIELDS, mapping_problems
+from leadcrm.imports.mapping.fields import (
+    DO_NOT_IMPORT,
+    DO_NOT_IMPORT_LABEL,
+    FIELDS,
+    mapping_problems,
+)
+from leadcrm.models import LEAD_STATUSES
 
 FIELD_CHOICES = [
     SelectChoice(DO_NOT_IMPORT, DO_NOT_IMPORT_LABEL),

@@ -1,19 +1,28 @@
 """Import history, import detail with progress and error details, error report, cancel, undo."""
-from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from redis import RedisError
 from rq import Worker
 from sqlalchemy import func
 from sqlalchemy.orm import joinedload
 
-from ..extensions import db, import_queue
-from ..models import ISSUE_KINDS, ImportRowIssue, Lead, LeadImport, utcnow
-from ..scoping import current_workspace_id, get_in_workspace_or_404
-from .control import cancel_import
-from .fields import FIELDS
-from .progress import duration, timing
-from .report import report_lines
-from .routes import bp
-from .undo import can_undo, undo_import
+from leadcrm.extensions import db, import_queue
+from leadcrm.imports.jobs.control import cancel_import
+from leadcrm.imports.mapping.fields import FIELDS
+from leadcrm.imports.results.progress import duration, timing
+from leadcrm.imports.results.report import report_lines
+from leadcrm.imports.results.undo import can_undo, undo_import
+from leadcrm.imports.routes import bp
+from leadcrm.models import ISSUE_KINDS, ImportRowIssue, Lead, LeadImport, utcnow
+from leadcrm.scoping import current_workspace_id, get_in_workspace_or_404
 
 HISTORY_PER_PAGE = 20
 ISSUES_PER_PAGE = 50

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
-from . import history_routes, wizard_routes  # noqa: E402,F401  (register the views on bp)
+from leadcrm.imports import history_routes, wizard_routes  # noqa: E402,F401  (register the views on bp)

@@ -6,16 +6,16 @@ The worker calls apply() once per row of files with millions of rows, so it is w
 """
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from decimal import Decimal
+from functools import lru_cache
 from operator import itemgetter
 from typing import Callable
 
 from email_validator import EmailNotValidError, validate_email
 
-from ..keys import email_key, name_key
-from ..models import LEAD_STATUSES
-from .fields import FIELDS
+from leadcrm.imports.mapping.fields import FIELDS
+from leadcrm.keys import email_key, name_key
+from leadcrm.models import LEAD_STATUSES
 
 STATUSES = {status: status for status in LEAD_STATUSES}
 EXPECTED_STATUSES = ", ".join(LEAD_STATUSES)

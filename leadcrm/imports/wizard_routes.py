@@ -4,14 +4,15 @@ from dataclasses import replace
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from ..extensions import db
-from ..models import LeadImport
-from ..scoping import current_workspace_id, get_in_workspace_or_404
-from . import mapping as saved_mappings
-from . import preview, sniff, storage
-from .enqueue import start_import
-from .forms import MappingForm, OfferForm, UploadForm
-from .routes import bp
+from leadcrm.extensions import db
+from leadcrm.imports.forms import MappingForm, OfferForm, UploadForm
+from leadcrm.imports.jobs.enqueue import start_import
+from leadcrm.imports.mapping import preview
+from leadcrm.imports.mapping import saved as saved_mappings
+from leadcrm.imports.routes import bp
+from leadcrm.imports.upload import sniff, storage
+from leadcrm.models import LeadImport
+from leadcrm.scoping import current_workspace_id, get_in_workspace_or_404
 
 GONE = "That upload is no longer waiting: it was imported already, or a day has passed. Upload the file again."
 

@@ -9,10 +9,24 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import (
-    ROOT, figures, login, open_new_import, selected_label, signup, upload,
+    ROOT,
+    figures,
+    login,
+    open_new_import,
+    selected_label,
+    signup,
+    upload,
 )
 from tests.e2e.csvfiles import (
-    EXPORT_HEADER, FLOW_AUTO_MAPPING, IMG, JS_URL, SCRIPT, XSS_FILENAME, flow_csv, write_big_csv, xss_csv,
+    EXPORT_HEADER,
+    FLOW_AUTO_MAPPING,
+    IMG,
+    JS_URL,
+    SCRIPT,
+    XSS_FILENAME,
+    flow_csv,
+    write_big_csv,
+    xss_csv,
 )
 
 FIELD_LABELS = ["First Name", "Last Name", "Email", "Phone", "Company", "Status", "Source", "Score",

@@ -244,8 +244,8 @@ def queue_import(app, workspace_id: int, user_id: int, csv_path: Path, enqueue: 
     import csv
     import uuid
 
-    from leadcrm.imports.enqueue import enqueue_job
-    from leadcrm.imports.fields import guess_mapping
+    from leadcrm.imports.jobs.enqueue import enqueue_job
+    from leadcrm.imports.mapping.fields import guess_mapping
     from leadcrm.models import LeadImport, utcnow
 
     with open(csv_path, newline="", encoding="utf-8") as f:

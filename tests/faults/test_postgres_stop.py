@@ -12,7 +12,12 @@ from leadcrm.extensions import db
 from tests.conftest import PG_BASE_URL, login, make_user
 from tests.e2e.csvfiles import write_big_csv
 from tests.faults.conftest import (
-    assert_adds_up, figures, lead_counts, queue_import, wait_for_import, wait_for_workers,
+    assert_adds_up,
+    figures,
+    lead_counts,
+    queue_import,
+    wait_for_import,
+    wait_for_workers,
 )
 
 pytestmark = pytest.mark.serial

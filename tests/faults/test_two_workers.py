@@ -2,7 +2,11 @@
 each import's figures add up."""
 from tests.e2e.csvfiles import big_emails, big_no_email_rows, write_big_csv
 from tests.faults.conftest import (
-    assert_adds_up, lead_counts, queue_import, wait_for_import, wait_for_workers,
+    assert_adds_up,
+    lead_counts,
+    queue_import,
+    wait_for_import,
+    wait_for_workers,
 )
 
 ROWS = 20_000

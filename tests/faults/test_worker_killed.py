@@ -4,7 +4,13 @@ import signal
 
 from tests.e2e.csvfiles import write_big_csv
 from tests.faults.conftest import (
-    assert_adds_up, figures, import_state, lead_counts, queue_import, wait_for_import, wait_for_workers,
+    assert_adds_up,
+    figures,
+    import_state,
+    lead_counts,
+    queue_import,
+    wait_for_import,
+    wait_for_workers,
 )
 
 

@@ -1,5 +1,4 @@
 """System Health (super admins only) with and without a real worker, re-queue, and /healthz."""
-import random
 import re
 import socket
 import subprocess
@@ -14,8 +13,6 @@ from leadcrm.extensions import db, import_queue
 from leadcrm.models import LeadImport, utcnow
 from tests.conftest import ROOT, login, make_user
 from tests.imports.history_factories import make_import
-
-
 
 
 def closed_port() -> int:
@@ -65,10 +62,8 @@ def test_with_a_real_worker_lists_it(app, admin_client, subprocess_env):
 def test_stale_running_import_is_stuck_and_requeue_resumes_it(app, admin_client, user):
     stale = utcnow() - timedelta(seconds=app.config["IMPORT_STALE_SECONDS"] + 60)
     with app.app_context():
-        # Job ids are import-<id>-<attempt>: an attempt no other test uses keeps the shared Redis from
-        # refusing the job as a duplicate of another test's import of the same id.
         stuck = make_import(user["workspace_id"], user["id"], status="running", heartbeat_at=stale,
-                            checkpoint_rows=4, processed=4, finished_at=None, attempt=random.randrange(10**9))
+                            checkpoint_rows=4, processed=4, finished_at=None, attempt=1)
         fresh = make_import(user["workspace_id"], user["id"], status="running", heartbeat_at=utcnow(),
                             finished_at=None)
         # Only with a worker alive do queued imports stop looking stuck.
@@ -95,6 +90,21 @@ def test_stale_running_import_is_stuck_and_requeue_resumes_it(app, admin_client,
         with app.app_context():
             worker.register_death()
             import_queue().empty()
+
+
+def test_failed_import_is_listed_and_requeue_resumes_it(app, admin_client, user):
+    with app.app_context():
+        failed = make_import(user["workspace_id"], user["id"], status="failed", checkpoint_rows=7, processed=7,
+                             error_message="The database could not be reached.", attempt=2)
+    html = admin_client.get("/system-health").get_data(as_text=True)
+    assert f'data-import="{failed}"' in html
+    response = admin_client.post(f"/system-health/imports/{failed}/requeue", follow_redirects=True)
+    assert f"Import #{failed} is queued again" in response.get_data(as_text=True)
+    with app.app_context():
+        imp = db.session.get(LeadImport, failed)
+        assert (imp.status, imp.checkpoint_rows, imp.error_message, imp.finished_at) == ("queued", 7, None, None)
+        assert import_queue().get_job_ids() == [imp.rq_job_id]
+        import_queue().empty()
 
 
 def test_healthz_is_public_json(app, client, user):

@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from leadcrm.extensions import db
-from leadcrm.imports.fields import guess_mapping
+from leadcrm.imports.mapping.fields import guess_mapping
 from leadcrm.keys import name_key
 from leadcrm.models import ImportRowIssue, Lead, LeadImport, Workspace, utcnow
 
@@ -64,7 +64,7 @@ def issues(import_id: int) -> list[tuple]:
 
 def leads(workspace_id: int) -> list[Lead]:
     db.session.expire_all()
-    # By line: on PostgreSQL a batch inserts its leads in email order (see batch_writer_postgres.py).
+    # By line: on PostgreSQL a batch inserts its leads in email order (see engine/postgres_writer.py).
     return db.session.scalars(select(Lead).filter_by(workspace_id=workspace_id).order_by(Lead.import_line, Lead.id)).all()
 
 

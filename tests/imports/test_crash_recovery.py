@@ -14,12 +14,19 @@ from sqlalchemy import select, update
 
 from leadcrm import embedded_redis
 from leadcrm.extensions import db
-from leadcrm.imports.engine import process_import
-from leadcrm.imports.enqueue import enqueue_job
-from leadcrm.imports.recovery import MAX_ATTEMPTS, recover_stalled_imports
+from leadcrm.imports.engine.process import process_import
+from leadcrm.imports.jobs.enqueue import enqueue_job
+from leadcrm.imports.jobs.recovery import MAX_ATTEMPTS, recover_stalled_imports
 from leadcrm.models import Lead, LeadImport, utcnow
-from tests.imports.import_helpers import (ROOT, assert_counts_add_up, create_import, get_import, issues, lead_count,
-                                          workspace)
+from tests.imports.import_helpers import (
+    ROOT,
+    assert_counts_add_up,
+    create_import,
+    get_import,
+    issues,
+    lead_count,
+    workspace,
+)
 
 
 @pytest.fixture

@@ -9,14 +9,23 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select, update
 
-from tests.imports.import_helpers import (HEADER, ROOT, assert_counts_add_up, create_import, get_import, issues, lead_count,
-                            leads, workspace)
 from leadcrm.extensions import db
-from leadcrm.imports.control import cancel_import
-from leadcrm.imports.engine import process_import
-from leadcrm.imports.enqueue import enqueue_job
-from leadcrm.imports.storage import path_of
+from leadcrm.imports.engine.process import process_import
+from leadcrm.imports.jobs.control import cancel_import
+from leadcrm.imports.jobs.enqueue import enqueue_job
+from leadcrm.imports.upload.storage import path_of
 from leadcrm.models import Company, Lead, LeadImport, Tag, lead_tag
+from tests.imports.import_helpers import (
+    HEADER,
+    ROOT,
+    assert_counts_add_up,
+    create_import,
+    get_import,
+    issues,
+    lead_count,
+    leads,
+    workspace,
+)
 
 
 @pytest.fixture(autouse=True)

@@ -3,8 +3,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from leadcrm.imports.engine import process_import
-from tests.imports.import_helpers import assert_counts_add_up, create_import, get_import, workspace
+from leadcrm.imports.engine.process import process_import
+from tests.imports.import_helpers import (
+    assert_counts_add_up,
+    create_import,
+    get_import,
+    workspace,
+)
 
 HEADER = "first_name,email,status,lead_score,deal_value,company,tags,notes\n"
 # Characters that make CSV interesting: delimiters, quotes, line ends, spaces, NUL, non-ASCII, '@'.

@@ -2,8 +2,8 @@
 import pytest
 
 from leadcrm.extensions import db
-from leadcrm.imports.fields import guess_mapping
-from leadcrm.imports.mapping import fits, header_digest, remember, suggest
+from leadcrm.imports.mapping.fields import guess_mapping
+from leadcrm.imports.mapping.saved import fits, header_digest, remember, suggest
 from leadcrm.models import SavedMapping, Workspace
 
 SPEC_NAMES = {

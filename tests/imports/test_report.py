@@ -5,7 +5,7 @@ import io
 import pytest
 
 from leadcrm.extensions import db
-from leadcrm.imports.report import neutralise
+from leadcrm.imports.results.report import neutralise
 from tests.imports.history_factories import make_import, make_issue
 
 

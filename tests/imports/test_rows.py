@@ -6,8 +6,14 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from leadcrm.imports.rows import (Invalid, LeadValues, compile_row_rules, email_problem, parse_deal_value,
-                                  split_tags)
+from leadcrm.imports.rows import (
+    Invalid,
+    LeadValues,
+    compile_row_rules,
+    email_problem,
+    parse_deal_value,
+    split_tags,
+)
 
 HEADER = ["First", "Last", "E-mail", "Phone", "Company", "Status", "Source", "Score", "Value", "Tags", "Notes"]
 MAPPING = dict(zip(HEADER, ["first_name", "last_name", "email", "phone", "company", "status", "source",

@@ -5,8 +5,15 @@ import zipfile
 
 import pytest
 
-from leadcrm.imports.sniff import (
-    PREVIEW_ROWS, SAMPLE_BYTES, Problem, Sniffed, encoding_label, first_rows, guess_encoding, sniff,
+from leadcrm.imports.upload.sniff import (
+    PREVIEW_ROWS,
+    SAMPLE_BYTES,
+    Problem,
+    Sniffed,
+    encoding_label,
+    first_rows,
+    guess_encoding,
+    sniff,
 )
 
 

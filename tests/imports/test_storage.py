@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from werkzeug.datastructures import FileStorage
 
-from leadcrm.imports import storage
+from leadcrm.imports.upload import storage
 
 
 @pytest.fixture

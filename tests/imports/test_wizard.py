@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from leadcrm.extensions import db, import_queue
-from leadcrm.imports import storage
-from leadcrm.imports.enqueue import job_id_for
+from leadcrm.imports.jobs.enqueue import job_id_for
+from leadcrm.imports.upload import storage
 from leadcrm.models import Lead, LeadImport, SavedMapping
 
 GOOD = "First Name,E-mail,Company Name,Favourite colour\nAda,ada@example.com,Analytical,green\nGrace,grace@example.com,Navy,blue\n"

@@ -92,9 +92,9 @@ Bad,,not-an-email,,,,,,,,,x
 
 def import_file(workspace_id, user_id, data: bytes, filename="leads.csv"):
     """Run the engine on a file, as the worker would, and return the finished import."""
-    from leadcrm.imports.engine import process_import
-    from leadcrm.imports.fields import guess_mapping
-    from leadcrm.imports.storage import path_of
+    from leadcrm.imports.engine.process import process_import
+    from leadcrm.imports.mapping.fields import guess_mapping
+    from leadcrm.imports.upload.storage import path_of
 
     header = next(csv.reader(io.StringIO(data.decode())))
     imp = LeadImport(workspace_id=workspace_id, created_by_id=user_id, original_filename=filename,

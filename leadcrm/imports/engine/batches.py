@@ -7,8 +7,8 @@ a concurrent import) are left to the writer; duplicates inside the batch are dec
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
-from .reader import readable
-from .rows import Invalid
+from leadcrm.imports.engine.reader import readable
+from leadcrm.imports.rows import Invalid
 
 # Columns of a lead row in a batch, in the order the writers insert them; the writers swap the
 # company key (and the tag keys of the links) for the ids they resolved for the batch.

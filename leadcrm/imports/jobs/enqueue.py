@@ -4,8 +4,8 @@ from redis import RedisError
 from rq.exceptions import DuplicateJobError
 from sqlalchemy import update
 
-from ..extensions import db, import_queue
-from ..models import LeadImport, utcnow
+from leadcrm.extensions import db, import_queue
+from leadcrm.models import LeadImport, utcnow
 
 
 def job_id_for(import_id: int, attempt: int) -> str:
@@ -28,7 +28,7 @@ def start_import(import_id: int, mapping: dict, defaults: dict) -> bool:
 
 def enqueue_job(import_id: int) -> str | None:
     """Put the import's job on the queue; None when Redis is unreachable (recovery enqueues it later)."""
-    from .engine import process_import
+    from leadcrm.imports.engine.process import process_import
 
     attempt = db.session.scalar(db.select(LeadImport.attempt).filter_by(id=import_id))
     job_id = job_id_for(import_id, attempt)

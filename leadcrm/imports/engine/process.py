@@ -14,13 +14,13 @@ from flask import current_app
 from sqlalchemy import Connection, and_, func, or_, select, update
 from sqlalchemy.exc import OperationalError
 
-from ..extensions import db
-from ..models import LeadImport, utcnow
-from .batches import batches
-from .reader import count_records, records, scan
-from .rows import compile_row_tuples
-from .storage import path_of
-from .writer import BatchWriter
+from leadcrm.extensions import db
+from leadcrm.imports.engine.batches import batches
+from leadcrm.imports.engine.reader import count_records, records, scan
+from leadcrm.imports.engine.writer import BatchWriter
+from leadcrm.imports.rows import compile_row_tuples
+from leadcrm.imports.upload.storage import path_of
+from leadcrm.models import LeadImport, utcnow
 
 _DEADLOCK_RETRIES = 3
 _SQLITE_CACHE_KIB = 32 * 1024

@@ -1,10 +1,10 @@
 """Step 4: the preview of the mapping page: the file's first rows, and its first row as it will be imported."""
 from dataclasses import dataclass
 
-from ..models import LeadImport
-from . import sniff, storage
-from .fields import FIELDS
-from .rows import Invalid, LeadValues, compile_row_rules
+from leadcrm.imports.mapping.fields import FIELDS
+from leadcrm.imports.rows import Invalid, LeadValues, compile_row_rules
+from leadcrm.imports.upload import sniff, storage
+from leadcrm.models import LeadImport
 
 
 @dataclass(frozen=True)

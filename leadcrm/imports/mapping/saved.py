@@ -4,9 +4,9 @@ import json
 
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
-from ..models import SavedMapping
-from .fields import DO_NOT_IMPORT, FIELDS, guess_mapping
+from leadcrm.extensions import db
+from leadcrm.imports.mapping.fields import DO_NOT_IMPORT, FIELDS, guess_mapping
+from leadcrm.models import SavedMapping
 
 
 def header_digest(header: list[str]) -> str:

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from .storage import codec, open_text
+from leadcrm.imports.upload.storage import codec, open_text
 
 # Above this, one field is taken as a runaway quote rather than data (csv's default is 128 KiB).
 FIELD_SIZE_LIMIT = 1024 * 1024

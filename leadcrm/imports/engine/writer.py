@@ -3,15 +3,15 @@ each with a few set-based statements; the unique indexes decide what already exi
 
 Companies and tags (a few hundred new names per batch) are created and their ids read back once,
 then kept per import, so the bulk writers get ids, not keys to look up row by row. The writes go
-through each engine's fastest bulk path, in batch_writer_sqlite.py and batch_writer_postgres.py.
+through each engine's fastest bulk path, in sqlite_writer.py and postgres_writer.py.
 """
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Table
 
-from ..models import Company, Tag
-from . import batch_writer_postgres, batch_writer_sqlite
-from .batches import Batch
+from leadcrm.imports.engine import postgres_writer, sqlite_writer
+from leadcrm.imports.engine.batches import Batch
+from leadcrm.models import Company, Tag
 
 _KNOWN_LIMIT = 200_000  # names remembered per import with their ids (they repeat across batches)
 
@@ -28,7 +28,7 @@ class BatchWriter:
 
     def __init__(self, conn: Connection, workspace_id: int, import_id: int):
         self.conn, self.workspace_id, self.import_id = conn, workspace_id, import_id
-        self.bulk = batch_writer_postgres if conn.dialect.name == "postgresql" else batch_writer_sqlite
+        self.bulk = postgres_writer if conn.dialect.name == "postgresql" else sqlite_writer
         self.ids: dict[Table, dict[str, int]] = {Company.__table__: {}, Tag.__table__: {}}
 
     def forget(self) -> None:

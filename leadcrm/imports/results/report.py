@@ -3,8 +3,8 @@ import csv
 import io
 from collections.abc import Iterator
 
-from ..extensions import db
-from ..models import ImportRowIssue, LeadImport
+from leadcrm.extensions import db
+from leadcrm.models import ImportRowIssue, LeadImport
 
 # OWASP CSV injection: a spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

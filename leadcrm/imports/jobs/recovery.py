@@ -13,9 +13,10 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import or_, select, update
 
-from ..extensions import db, redis_connection
-from ..models import LeadImport, utcnow
-from .enqueue import enqueue_job, job_id_for
+from leadcrm.extensions import db, redis_connection
+from leadcrm.imports.jobs.control import is_stale, release_if_stale
+from leadcrm.imports.jobs.enqueue import enqueue_job, job_id_for
+from leadcrm.models import LeadImport, utcnow
 
 MAX_ATTEMPTS = 5
 # A job in one of these states will not run again; any other state means it will run (or is running).
@@ -27,17 +28,14 @@ def recover_stalled_imports() -> list[int]:
     stale_before = utcnow() - timedelta(seconds=current_app.config["IMPORT_STALE_SECONDS"])
     candidates = db.session.execute(
         select(LeadImport.id, LeadImport.status, LeadImport.attempt).where(or_(
-            LeadImport.status == "queued",
-            (LeadImport.status == "running")
-            & or_(LeadImport.heartbeat_at.is_(None), LeadImport.heartbeat_at < stale_before),
-        )).order_by(LeadImport.id)
+            LeadImport.status == "queued", is_stale(stale_before))).order_by(LeadImport.id)
     ).all()
     recovered = []
     for import_id, status, attempt in candidates:
         if status == "running" and attempt >= MAX_ATTEMPTS:
             _give_up(import_id, attempt, stale_before)
             continue
-        if status == "running" and not _requeue(import_id, stale_before):
+        if status == "running" and not release_if_stale(import_id, stale_before):
             continue  # its worker came back to life (or it ended) meanwhile
         try:
             if _job_alive(job_id_for(import_id, attempt)):
@@ -50,27 +48,14 @@ def recover_stalled_imports() -> list[int]:
     return recovered
 
 
-def _requeue(import_id: int, stale_before) -> bool:
-    """running with a stale heartbeat → queued (compare-and-set), so the UI shows it waiting again."""
-    changed = db.session.execute(
-        update(LeadImport)
-        .where(LeadImport.id == import_id, LeadImport.status == "running",
-               or_(LeadImport.heartbeat_at.is_(None), LeadImport.heartbeat_at < stale_before))
-        .values(status="queued", queued_at=utcnow())
-    ).rowcount
-    db.session.commit()
-    return bool(changed)
-
-
 def _give_up(import_id: int, attempt: int, stale_before) -> None:
     db.session.execute(
         update(LeadImport)
-        .where(LeadImport.id == import_id, LeadImport.status == "running",
-               or_(LeadImport.heartbeat_at.is_(None), LeadImport.heartbeat_at < stale_before))
+        .where(LeadImport.id == import_id, is_stale(stale_before))
         .values(status="failed", finished_at=utcnow(), error_message=(
             f"The import was interrupted {attempt} times (its worker stopped or was killed each time), "
             "so it was not started again. The rows imported so far are kept. Check the worker's memory "
-            "and logs (Super Admin → System Health), then upload the file again to import the rest."))
+            "and logs, then re-queue it from System Health: it resumes from its last checkpoint."))
     )
     db.session.commit()
 

@@ -1,8 +1,8 @@
 """Undo a finished import: delete the leads it created, then the companies and tags only they used."""
 from sqlalchemy import delete, exists, update
 
-from ..extensions import db
-from ..models import Company, Lead, LeadImport, Tag, lead_tag, utcnow
+from leadcrm.extensions import db
+from leadcrm.models import Company, Lead, LeadImport, Tag, lead_tag, utcnow
 
 # Bound IN lists well under SQLite's and PostgreSQL's parameter limits.
 ID_CHUNK = 1000

@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..models import LeadImport
+from leadcrm.models import LeadImport
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from charset_normalizer import from_bytes
 
-from .storage import codec
+from leadcrm.imports.upload.storage import codec
 
 SAMPLE_BYTES = 64 * 1024
 PREVIEW_ROWS = 5

@@ -1,0 +1,1 @@
+"""What an import leaves: its progress figures, its error report, and undoing it."""
