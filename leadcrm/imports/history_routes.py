@@ -68,7 +68,10 @@ def progress(import_id):
     """The progress fragment, polled every second while the import is queued or running."""
     imp = get_in_workspace_or_404(LeadImport, import_id)
     html = render_template("imports/_progress.html", imp=imp, **_progress_context(imp))
-    return html, STOP_POLLING if imp.is_finished else 200
+    if imp.is_finished:
+        # The error details on the page were rendered while the import ran: they reload on this event.
+        return html, STOP_POLLING, {"HX-Trigger": "import-finished"}
+    return html, 200
 
 
 @bp.get("/<int:import_id>/issues")

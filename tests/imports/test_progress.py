@@ -58,6 +58,7 @@ def test_finished_fragment_answers_286_without_trigger(app, auth_client, user, s
     assert "Took 45 s." in html
     assert "Cancel import" not in html
     assert ("The import failed: Disk full" in html) == (status == "failed")
+    assert response.headers["HX-Trigger"] == "import-finished"
 
 
 def test_show_page_includes_the_polling_section_while_running(app, auth_client, user):
@@ -65,6 +66,9 @@ def test_show_page_includes_the_polling_section_while_running(app, auth_client, 
     html = auth_client.get(f"/imports/{import_id}").get_data(as_text=True)
     assert f'<section id="import-{import_id}-progress"' in html and 'hx-trigger="every 1s"' in html
     assert 'src="/static/vendor/htmx-2.0.11.min.js"' in html
+    # The error details reload when the finished fragment announces the end.
+    issues = re.search(rf'<section id="import-{import_id}-issues"[^>]*>', html).group(0)
+    assert f'hx-get="/imports/{import_id}/issues"' in issues and 'hx-trigger="import-finished from:body"' in issues
 
 
 def test_queued_with_no_worker_says_so(app, auth_client, user):
