@@ -11,13 +11,14 @@ import threading
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy import Connection, func, or_, select, update
 from sqlalchemy.exc import OperationalError
 
 from leadcrm.extensions import db
 from leadcrm.imports.engine.batches import batches
 from leadcrm.imports.engine.reader import count_records, records, scan
 from leadcrm.imports.engine.writer import BatchWriter
+from leadcrm.imports.jobs.control import is_stale
 from leadcrm.imports.rows import compile_row_tuples
 from leadcrm.imports.upload.storage import path_of
 from leadcrm.models import LeadImport, utcnow
@@ -86,11 +87,7 @@ def _claim(conn: Connection, import_id: int, stale_seconds: int):
     attempt = conn.execute(
         update(_LEAD_IMPORT)
         .where(_LEAD_IMPORT.c.id == import_id, or_(
-            _LEAD_IMPORT.c.status == "queued",
-            and_(_LEAD_IMPORT.c.status == "running",
-                 or_(_LEAD_IMPORT.c.heartbeat_at.is_(None),
-                     _LEAD_IMPORT.c.heartbeat_at < now - timedelta(seconds=stale_seconds))),
-        ))
+            _LEAD_IMPORT.c.status == "queued", is_stale(now - timedelta(seconds=stale_seconds))))
         .values(status="running", attempt=_LEAD_IMPORT.c.attempt + 1, heartbeat_at=now,
                 started_at=func.coalesce(_LEAD_IMPORT.c.started_at, now), error_message=None)
         .returning(_LEAD_IMPORT.c.attempt)
