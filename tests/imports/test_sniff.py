@@ -194,3 +194,11 @@ def test_large_file_reads_its_start_only(write):
 )
 def test_encoding_labels(encoding, label):
     assert encoding_label(encoding) == label
+
+
+def test_a_first_data_row_longer_than_the_sample_is_named_not_taken_for_an_empty_header(tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_text("First Name,Email,Notes\nAnn,ann@example.com," + "x" * 200_000 + "\n")
+    problem = sniff(path)
+    assert isinstance(problem, Problem)
+    assert problem.message.startswith("The first row after the header does not end within the first 64 KiB")

@@ -132,9 +132,10 @@ def decode_start(data: bytes, truncated: bool, encoding: str, errors: str = "str
 
 
 def parse(text: str, truncated: bool, delimiter: str) -> list[list[str]]:
-    """The CSV records of the sample; when the file goes on, the last one may be cut short, so it is dropped."""
+    """The CSV records of the sample; when the file goes on, the last one may be cut short, so it is dropped
+    (but never the header: a first data row longer than the sample is the rows check's to report)."""
     records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    return records[:-1] if truncated else records
+    return records[:-1] if truncated and len(records) > 1 else records
 
 
 def data_rows(records: list[list[str]]) -> list[list[str]]:
