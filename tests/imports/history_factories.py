@@ -33,18 +33,11 @@ def make_issue(import_id, line, kind="invalid", reason="bad row", values=None) -
                                   values=values if values is not None else [f"name{line}", f"x{line}", "Co"]))
 
 
-def company(workspace_id, name) -> Company:
-    found = db.session.scalar(db.select(Company).filter_by(workspace_id=workspace_id, name_key=name_key(name)))
+def named(model, workspace_id, name):
+    """The workspace's Company or Tag of that name (case-insensitively), created if missing."""
+    found = db.session.scalar(db.select(model).filter_by(workspace_id=workspace_id, name_key=name_key(name)))
     if found is None:
-        found = Company(workspace_id=workspace_id, name=name, name_key=name_key(name))
-        db.session.add(found)
-    return found
-
-
-def tag(workspace_id, name) -> Tag:
-    found = db.session.scalar(db.select(Tag).filter_by(workspace_id=workspace_id, name_key=name_key(name)))
-    if found is None:
-        found = Tag(workspace_id=workspace_id, name=name, name_key=name_key(name))
+        found = model(workspace_id=workspace_id, name=name, name_key=name_key(name))
         db.session.add(found)
     return found
 
@@ -52,8 +45,8 @@ def tag(workspace_id, name) -> Tag:
 def make_lead(workspace_id, email="", company_name=None, tags=(), **values) -> Lead:
     lead = Lead(workspace_id=workspace_id, email=email, email_key=email_key(email), **values)
     if company_name:
-        lead.company = company(workspace_id, company_name)
-    lead.tags = [tag(workspace_id, name) for name in tags]
+        lead.company = named(Company, workspace_id, company_name)
+    lead.tags = [named(Tag, workspace_id, name) for name in tags]
     db.session.add(lead)
     db.session.flush()
     return lead
