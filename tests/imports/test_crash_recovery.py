@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -15,6 +16,7 @@ from sqlalchemy import select, update
 from leadcrm import embedded_redis
 from leadcrm.extensions import db
 from leadcrm.imports.engine.process import process_import
+from leadcrm.imports.jobs.control import requeue_import
 from leadcrm.imports.jobs.enqueue import enqueue_job
 from leadcrm.imports.jobs.recovery import MAX_ATTEMPTS, recover_stalled_imports
 from leadcrm.models import Lead, LeadImport, utcnow
@@ -160,3 +162,49 @@ def test_a_stale_running_import_is_queued_again(app):
     assert recover_stalled_imports() == []  # its job is now waiting in the queue
     assert get_import(import_id).status == "queued"
     assert process_import(import_id)["status"] == "completed"
+
+
+def test_a_killed_parser_fails_the_import_with_a_message_and_re_queue_resumes_it_exactly_once(app, tmp_path):
+    """The engine's child process that parses the file dies (e.g. the kernel's OOM killer): the import
+    fails with a message saying so instead of hanging, and Re-queue resumes it from its checkpoint."""
+    csv_path = tmp_path / "leads.csv"
+    subprocess.run([sys.executable, "bench/generate_leads.py", "--rows", "60000", "--seed", "11",
+                    "--out", str(csv_path)], cwd=ROOT, check=True, timeout=120)
+    data = csv_path.read_bytes()
+    import_id = create_import(data, workspace("Acme"))
+    app.config["IMPORT_BATCH_SIZE"] = 1000
+    outcome = {}
+
+    def run():
+        with app.app_context():
+            try:
+                process_import(import_id)
+            except Exception as error:  # the engine marks the import failed, then re-raises
+                outcome["error"] = error
+
+    importer = threading.Thread(target=run)
+    importer.start()
+    try:
+        wait_for(lambda: get_import(import_id).processed > 0, 60, "the first commit")
+        own_command = Path("/proc/self/cmdline").read_bytes()
+        parsers = [pid for pid in children(os.getpid()) if Path(f"/proc/{pid}/cmdline").read_bytes() == own_command]
+        assert len(parsers) == 1
+        os.kill(parsers[0], signal.SIGKILL)
+    finally:
+        importer.join(60)
+    assert type(outcome["error"]).__name__ == "ParserStopped"
+    failed = get_import(import_id)
+    assert failed.status == "failed" and 0 < failed.processed < failed.total_rows
+    assert "stopped unexpectedly (exit code -9)" in failed.error_message
+    assert "Re-queue" in failed.error_message
+
+    assert requeue_import(import_id, app.config["IMPORT_STALE_SECONDS"])
+    assert process_import(import_id)["status"] == "completed"
+    imp = get_import(import_id)
+    assert_counts_add_up(imp)
+    clean_id = create_import(data, workspace("Clean"))
+    process_import(clean_id)
+    clean = get_import(clean_id)
+    assert (imp.total_rows, imp.successful, imp.skipped, imp.errors) == (
+        clean.total_rows, clean.successful, clean.skipped, clean.errors)
+    assert lead_count(workspace_id=imp.workspace_id) == imp.successful

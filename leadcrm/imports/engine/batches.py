@@ -1,10 +1,13 @@
 """Group the file's records into batches of validated leads and row issues, ready to write.
 
-Pure Python, no database: the engine runs it in a background thread while the previous batch is
-being written. Duplicates that only the database can see (existing leads, rows of earlier batches,
+Pure Python, no database: the engine runs it in a child process (prefetch.py) while the previous
+batch is being written. A row's original values travel as the JSON text they are stored as: one
+string per row is far cheaper to send to the writing process than a list of strings. Duplicates that only the database can see (existing leads, rows of earlier batches,
 a concurrent import) are left to the writer; duplicates inside the batch are decided here.
 """
+import json
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Iterable, Iterator
 
 from leadcrm.imports.engine.reader import readable
@@ -12,6 +15,8 @@ from leadcrm.imports.rows import Invalid
 
 # Columns of a lead row in a batch, in the order the writers insert them; the writers swap the
 # company key (and the tag keys of the links) for the ids they resolved for the batch.
+_as_json = partial(json.dumps, ensure_ascii=False)
+
 LEAD_COLUMNS = ("import_line", "first_name", "last_name", "email", "email_key", "phone", "company_key",
                 "status", "source", "lead_score", "deal_value", "notes")
 
@@ -26,10 +31,10 @@ class Batch:
     companies: dict[str, str] = field(default_factory=dict)  # key → name as first written
     tags: dict[str, str] = field(default_factory=dict)
     # Leads with an email, so that the database may find them duplicates: line → (email, key, values).
-    keyed: dict[int, tuple[str, str, list[str]]] = field(default_factory=dict)
+    keyed: dict[int, tuple[str, str, str]] = field(default_factory=dict)
     # Later rows of this batch with the email of an earlier one: (line, earlier line, email, values).
-    repeats: list[tuple[int, int, str, list[str]]] = field(default_factory=list)
-    issues: list[tuple[int, str, str, list[str]]] = field(default_factory=list)  # (line, kind, reason, values)
+    repeats: list[tuple[int, int, str, str]] = field(default_factory=list)
+    issues: list[tuple[int, str, str, str]] = field(default_factory=list)  # (line, kind, reason, values)
 
 
 def batches(records: Iterable[tuple[int, list[str], str | None]], apply, size: int,
@@ -46,12 +51,12 @@ def batches(records: Iterable[tuple[int, list[str], str | None]], apply, size: i
         batch.records += 1
         batch.last_line = line
         if problem is not None:
-            batch.issues.append((line, "error", problem, [readable(v) for v in values] if clean_values else values))
+            batch.issues.append((line, "error", problem, _as_json([readable(v) for v in values] if clean_values else values)))
             lead = None
         else:
             lead = apply(values)
             if type(lead) is Invalid:
-                batch.issues.append((line, "invalid", lead.reason, values))
+                batch.issues.append((line, "invalid", lead.reason, _as_json(values)))
                 lead = None
         if lead is not None:
             first, last, email, key, phone, company, company_key, status, source, score, deal, tags, notes = lead
@@ -59,9 +64,9 @@ def batches(records: Iterable[tuple[int, list[str], str | None]], apply, size: i
                 earlier = first_of.get(key)
                 if earlier is None:
                     first_of[key] = line
-                    batch.keyed[line] = (email, key, values)
+                    batch.keyed[line] = (email, key, _as_json(values))
                 else:
-                    batch.repeats.append((line, earlier, email, values))
+                    batch.repeats.append((line, earlier, email, _as_json(values)))
                     lead = None
             if lead is not None:
                 batch.leads.append((line, first, last, email, key, phone, company_key or None, status, source,

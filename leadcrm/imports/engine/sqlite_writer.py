@@ -86,6 +86,6 @@ def owners(conn: Connection, workspace_id: int, keys: list[str]) -> list[tuple[s
         (workspace_id, json.dumps(keys, ensure_ascii=False))).fetchone()[0])
 
 
-def insert_issues(conn: Connection, import_id: int, issues: list[tuple]) -> None:
-    rows = [(line, kind, reason, json.dumps(values, ensure_ascii=False)) for line, kind, reason, values in issues]
-    _run(conn.connection.driver_connection, _INSERT_ISSUES, rows, 4, (import_id,), ())
+def insert_issues(conn: Connection, import_id: int, issues: list[tuple[int, str, str, str]]) -> None:
+    """(line, kind, reason, values as JSON text) of each issue."""
+    _run(conn.connection.driver_connection, _INSERT_ISSUES, issues, 4, (import_id,), ())

@@ -1,0 +1,95 @@
+"""Build the next batches in a child process while this one writes the current batch to the database.
+
+A thread would not do: parsing and the row rules are pure Python, and so is much of the writing
+(binding values, COPY rows), so the two would take turns on the GIL instead of using both cores.
+The child is forked, so it inherits the compiled row rules and needs no set-up; it touches neither
+the database nor Redis. A pipe carries the pickled batches: the child waits in send() with one
+batch ready while the parent writes, so at most three batches exist at once, whatever the file size.
+"""
+import multiprocessing
+import pickle
+import signal
+from typing import Callable, Iterator
+
+_FORK = multiprocessing.get_context("fork")
+
+
+class ParserStopped(RuntimeError):
+    """The parsing process died without saying why (killed, out of memory)."""
+
+
+class _Done:
+    pass
+
+
+class _Failure:
+    def __init__(self, error: BaseException):
+        self.error = error
+
+
+def _picklable(error: BaseException) -> bool:
+    try:
+        pickle.dumps(error)
+    except Exception:
+        return False
+    return True
+
+
+class Prefetch:
+    """Iterate over make_source()'s items, produced in a child process one item ahead."""
+
+    def __init__(self, make_source: Callable[[], Iterator]):
+        self.make_source = make_source
+        self.finished = False
+        self.receiver, self.sender = _FORK.Pipe(duplex=False)
+        self.process = _FORK.Process(target=self._produce, name="import-parser", daemon=True)
+
+    def _produce(self) -> None:
+        # Ctrl-C reaches the whole process group: the parent decides what it means.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        self.receiver.close()
+        try:
+            self._send_all()
+        except BrokenPipeError:
+            pass  # the parent is gone or has stopped reading: nobody needs the rest
+
+    def _send_all(self) -> None:
+        send = self.sender.send
+        try:
+            for item in self.make_source():
+                send(item)
+        except BrokenPipeError:
+            raise
+        except BaseException as error:  # handed to the parent, which fails the import with it
+            send(_Failure(error if _picklable(error) else RuntimeError(f"{type(error).__name__}: {error}")))
+            return
+        send(_Done())
+
+    def __enter__(self):
+        self.process.start()
+        self.sender.close()  # so that recv() sees the end of the pipe if the child dies
+        return self
+
+    def __iter__(self):
+        while True:
+            try:
+                item = self.receiver.recv()
+            except (EOFError, OSError):  # OSError: the child died in the middle of a batch
+                self.process.join(5)
+                raise ParserStopped(f"The process reading the file stopped unexpectedly "
+                                    f"(exit code {self.process.exitcode}).") from None
+            if isinstance(item, _Done):
+                self.finished = True
+                return
+            if isinstance(item, _Failure):
+                raise item.error
+            yield item
+            del item  # before receiving the next batch: two are never held here at once
+
+    def __exit__(self, *exc_info):
+        if self.finished:
+            self.process.join(5)  # it is only exiting
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        self.receiver.close()
