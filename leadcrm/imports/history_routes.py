@@ -58,7 +58,7 @@ def show(import_id):
     """An import's progress, mapping, defaults and error details."""
     imp = get_in_workspace_or_404(LeadImport, import_id)
     return render_template(
-        "imports/show.html", imp=imp, fields=FIELDS, can_undo=can_undo(imp), **_progress_context(imp),
+        "imports/show.html", imp=imp, fields=FIELDS, **_progress_context(imp),
         **_issues_context(imp),
     )
 
@@ -137,7 +137,7 @@ def _progress_context(imp: LeadImport) -> dict:
             no_worker = Worker.count(queue=import_queue()) == 0
         except RedisError:
             no_worker = True
-    return {"timing": timing(imp, utcnow()), "no_worker": no_worker}
+    return {"timing": timing(imp, utcnow()), "no_worker": no_worker, "can_undo": can_undo(imp)}
 
 
 def _issues_context(imp: LeadImport) -> dict:

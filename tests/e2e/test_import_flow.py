@@ -172,6 +172,8 @@ def test_import_flow(page, live_server, tmp_path):
     live_server.resume_worker()
     seen = wait_for_completed(page, timeout=60)
     expect(page.get_by_role("button", name="Cancel import")).to_have_count(0)
+    expect(page.get_by_role("link", name="View the leads of this import")).to_be_visible()
+    expect(page.get_by_role("link", name="Undo import")).to_be_visible()
     assert page.evaluate("window.__samePage") == "progress", "the progress page reloaded"
     assert page.url == progress_url
     assert len(seen) >= 2, f"the figures never changed on the page: {seen}"

@@ -59,6 +59,16 @@ def test_finished_fragment_answers_286_without_trigger(app, auth_client, user, s
     assert "Cancel import" not in html
     assert ("The import failed: Disk full" in html) == (status == "failed")
     assert response.headers["HX-Trigger"] == "import-finished"
+    # The final poll brings the links that only make sense once finished: no reload needed.
+    assert f'href="/leads/?import_id={import_id}">View the leads of this import</a>' in html
+    assert f'href="/imports/{import_id}/undo">Undo import</a>' in html
+
+
+def test_the_running_fragment_offers_the_leads_so_far_but_no_undo(app, auth_client, user):
+    import_id = running_import(app, user)
+    html = auth_client.get(f"/imports/{import_id}/progress", headers=HX).get_data(as_text=True)
+    assert "View the leads of this import" in html
+    assert "Undo import" not in html
 
 
 def test_show_page_includes_the_polling_section_while_running(app, auth_client, user):
