@@ -38,6 +38,14 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        # SQLite's own lower() folds ASCII letters only ('ОЛЬГА' stays as is); Python's folds them all, as
+        # PostgreSQL's does, so a search decides alike on both engines. Uniqueness never depends on it:
+        # those keys are computed in Python (keys.py).
+        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
+
+
+def _unicode_lower(value):
+    return value.lower() if isinstance(value, str) else value
 
 
 def init_redis(app) -> None:

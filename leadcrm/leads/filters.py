@@ -54,9 +54,8 @@ class LeadFilters:
 def _search(term: str):
     """Name, email or company contains the term, case-insensitively on both engines.
 
-    Email and company compare with their keys (lower-cased / case-folded in Python when written).
-    Names have no key column: PostgreSQL's lower() folds every letter but SQLite's only ASCII ones, so
-    names also match the term as typed ('Émile' finds 'Émile' on both; 'émile' finds it on PostgreSQL only).
+    Email and company compare with their keys (lower-cased / case-folded in Python when written); names
+    with lower(), which folds every letter on both engines (extensions.py gives SQLite Python's).
     """
     lowered = term.lower()
     full_name = Lead.first_name + " " + Lead.last_name
@@ -67,7 +66,6 @@ def _search(term: str):
     )
     return or_(
         func.lower(full_name).contains(lowered, autoescape=True),
-        full_name.contains(term, autoescape=True),
         Lead.email_key.contains(lowered, autoescape=True),
         company_matches,
     )

@@ -50,6 +50,8 @@ def test_list_newest_first_with_every_column(auth_client, leads):
     ("q=société", ["Émile Zola"]),
     ("q=SOCIÉTÉ", ["Émile Zola"]),
     ("q=Émile", ["Émile Zola"]),
+    ("q=ÉMILE", ["Émile Zola"]),
+    ("q=émile+zola", ["Émile Zola"]),
     ("q=engines", ["Ada Lovelace"]),
     ("q=%25", []),
     ("q=_", []),
