@@ -11,6 +11,8 @@ longer spares the import its WAL fsyncs.
 """
 from sqlalchemy import Connection
 
+from leadcrm.imports.engine.batches import LEAD_WIDTH
+
 _STAGE = (
     "CREATE TEMP TABLE IF NOT EXISTS lead_stage (import_line integer, first_name text, last_name text, "
     "email text, email_key text, phone text, company_id integer, status text, source text, "
@@ -43,9 +45,10 @@ def _copy(cursor, statement: str, rows) -> None:
             write(row)
 
 
-def insert_leads(conn: Connection, workspace_id: int, import_id: int, now, leads: list[tuple],
-                 links: list[tuple[int, str]], company_ids: dict[str, int], tag_ids: dict[str, int]) -> set[int]:
-    """Insert the leads whose email is not taken, and their tag links; the lines of the leads inserted."""
+def insert_leads(conn: Connection, workspace_id: int, import_id: int, now, leads: list,
+                 links: list[tuple[int, str]], tag_ids: dict[str, int]) -> set[int]:
+    """Insert the leads whose email is not taken (LEAD_COLUMNS, flat, with company ids), and their tag
+    links; the lines of the leads inserted."""
     with conn.connection.driver_connection.cursor() as cursor:
         # synchronous_commit: a crash loses at most this uncommitted batch anyway, whose checkpoint goes
         # with it, so not waiting for the WAL flush at each commit cannot lose a row or import one twice.
@@ -56,9 +59,7 @@ def insert_leads(conn: Connection, workspace_id: int, import_id: int, now, leads
         cursor.execute(_STAGE)
         if not leads:
             return set()
-        _copy(cursor, f"COPY lead_stage {_STAGE_COLUMNS} FROM STDIN",
-              ((line, first, last, email, key, phone, company_ids[company] if company else None, *rest)
-               for line, first, last, email, key, phone, company, *rest in leads))
+        _copy(cursor, f"COPY lead_stage {_STAGE_COLUMNS} FROM STDIN", zip(*[iter(leads)] * LEAD_WIDTH))
         if links:
             _copy(cursor, "COPY link_stage (import_line, tag_id) FROM STDIN",
                   ((line, tag_ids[tag]) for line, tag in links))

@@ -16,6 +16,8 @@ from itertools import chain
 
 from sqlalchemy import Connection
 
+from leadcrm.imports.engine.batches import LEAD_WIDTH
+
 _CHUNK = 1024
 # "WHERE true" tells SQLite's parser that ON CONFLICT is the upsert clause, not a join constraint.
 _INSERT_LEADS = (
@@ -37,30 +39,30 @@ def _statement(template: str, rows: int, width: int) -> str:
     return template.format(values=", ".join(["(" + ", ".join("?" * width) + ")"] * rows))
 
 
-def _run(raw, template: str, rows: list[tuple], width: int, before: tuple, after: tuple) -> None:
-    """Run the statement for all rows, in chunks of _CHUNK, then of the powers of two of the rest."""
-    start, size = 0, _CHUNK
-    while start < len(rows):
-        while len(rows) - start < size:
+def _run(raw, template: str, values: list, width: int, before: tuple, after: tuple) -> None:
+    """Run the statement for all rows (`width` values each, one after the other in `values`), in chunks
+    of _CHUNK rows, then of the powers of two of the rest."""
+    rows, start, size = len(values) // width, 0, _CHUNK
+    while start < rows:
+        while rows - start < size:
             size //= 2
-        chunk = rows[start:start + size]
-        raw.execute(_statement(template, size, width), [*before, *chain.from_iterable(chunk), *after])
+        raw.execute(_statement(template, size, width),
+                    [*before, *values[start * width:(start + size) * width], *after])
         start += size
 
 
-def insert_leads(conn: Connection, workspace_id: int, import_id: int, now, leads: list[tuple],
-                 links: list[tuple[int, str]], company_ids: dict[str, int], tag_ids: dict[str, int]) -> set[int]:
-    """Insert the leads whose email is not taken, and their tag links; the lines of the leads inserted."""
+def insert_leads(conn: Connection, workspace_id: int, import_id: int, now, leads: list,
+                 links: list[tuple[int, str]], tag_ids: dict[str, int]) -> set[int]:
+    """Insert the leads whose email is not taken (LEAD_COLUMNS, flat, with company ids), and their tag
+    links; the lines of the leads inserted."""
     if not leads:
         return set()
     raw = conn.connection.driver_connection
     # SQLAlchemy stores SQLite datetimes as this text.
     created = now.strftime("%Y-%m-%d %H:%M:%S.%f")
-    rows = [(line, first, last, email, key, phone, company_ids[company] if company else None, *rest)
-            for line, first, last, email, key, phone, company, *rest in leads]
-    _run(raw, _INSERT_LEADS, rows, 12, (workspace_id, import_id, created), ())
-    _run(raw, _INSERT_LINKS, [(line, tag_ids[tag]) for line, tag in links], 2, (), (import_id,))
-    lines = raw.execute(_NEW_LEADS, (import_id, leads[0][0], leads[-1][0])).fetchone()[0]
+    _run(raw, _INSERT_LEADS, leads, LEAD_WIDTH, (workspace_id, import_id, created), ())
+    _run(raw, _INSERT_LINKS, [value for line, tag in links for value in (line, tag_ids[tag])], 2, (), (import_id,))
+    lines = raw.execute(_NEW_LEADS, (import_id, leads[0], leads[-LEAD_WIDTH])).fetchone()[0]
     return set(map(int, lines.split(","))) if lines else set()
 
 
@@ -88,4 +90,4 @@ def owners(conn: Connection, workspace_id: int, keys: list[str]) -> list[tuple[s
 
 def insert_issues(conn: Connection, import_id: int, issues: list[tuple[int, str, str, str]]) -> None:
     """(line, kind, reason, values as JSON text) of each issue."""
-    _run(conn.connection.driver_connection, _INSERT_ISSUES, issues, 4, (import_id,), ())
+    _run(conn.connection.driver_connection, _INSERT_ISSUES, list(chain.from_iterable(issues)), 4, (import_id,), ())

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Table
 
 from leadcrm.imports.engine import postgres_writer, sqlite_writer
-from leadcrm.imports.engine.batches import Batch
+from leadcrm.imports.engine.batches import LEAD_COLUMNS, LEAD_WIDTH, Batch
 from leadcrm.models import Company, Tag
 
+_COMPANY = LEAD_COLUMNS.index("company_key")
 _KNOWN_LIMIT = 200_000  # names remembered per import with their ids (they repeat across batches)
 
 
@@ -39,8 +40,10 @@ class BatchWriter:
     def write(self, batch: Batch, now) -> Outcome:
         company_ids = self._ensure(Company.__table__, batch.companies)
         tag_ids = self._ensure(Tag.__table__, batch.tags)
-        inserted = self.bulk.insert_leads(self.conn, self.workspace_id, self.import_id, now, batch.leads,
-                                          batch.links, company_ids, tag_ids)
+        leads = batch.leads.copy()  # the batch stays as it is, to be written again after a deadlock
+        leads[_COMPANY::LEAD_WIDTH] = map(company_ids.get, leads[_COMPANY::LEAD_WIDTH])  # None stays None
+        inserted = self.bulk.insert_leads(self.conn, self.workspace_id, self.import_id, now, leads,
+                                          batch.links, tag_ids)
         issues = batch.issues + self._duplicates(batch, inserted)
         if issues:
             self.bulk.insert_issues(self.conn, self.import_id, issues)
