@@ -3,6 +3,7 @@
 fresh SQLite database and a fresh PostgreSQL database each time.
 
     python bench/bench_import.py [--rows 100000 --rows 1000000] [--pg postgresql://root@127.0.0.1/test] [--no-pg]
+                                 [--notes-chars 2000]
 
 Files are made once by bench/generate_leads.py into bench/data/ (git-ignored). Each import runs in its
 own process; its peak memory is the largest sum of the PSS of that process and its parser child.
@@ -25,14 +26,14 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
 
 
-def data_file(rows: int) -> Path:
-    path = DATA / f"leads-{rows}.csv"
+def data_file(rows: int, notes_chars: int = 0) -> Path:
+    path = DATA / (f"leads-{rows}-notes{notes_chars}.csv" if notes_chars else f"leads-{rows}.csv")
     if not path.exists():
         DATA.mkdir(parents=True, exist_ok=True)
         print(f"generating {path.name} …", file=sys.stderr)
         partial = path.with_suffix(".partial")
         subprocess.run([sys.executable, str(ROOT / "bench" / "generate_leads.py"), "--rows", str(rows),
-                        "--seed", "42", "--out", str(partial)], check=True)
+                        "--seed", "42", "--notes-chars", str(notes_chars), "--out", str(partial)], check=True)
         partial.rename(path)
     return path
 
@@ -108,11 +109,13 @@ def main(argv=None) -> None:
     parser.add_argument("--pg", default=os.environ.get("DATABASE_URL") or "postgresql://root@127.0.0.1/test",
                         help="a PostgreSQL URL whose server gets a scratch database")
     parser.add_argument("--no-pg", action="store_true", help="SQLite only")
+    parser.add_argument("--notes-chars", type=int, default=0,
+                        help="files of wide rows: each non-empty note this long (e.g. 2000)")
     args = parser.parse_args(argv)
     base_env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     print(f"{'file':>12} {'engine':>10} {'rows':>9} {'seconds':>8} {'rows/s':>8} {'peak mem':>9}  outcome")
     for rows in args.rows or [100_000, 1_000_000]:
-        path = data_file(rows)
+        path = data_file(rows, args.notes_chars)
         engines = ["sqlite"] + ([] if args.no_pg else ["postgresql"])
         for engine in engines:
             with tempfile.TemporaryDirectory(prefix="leadcrm-bench-") as folder:

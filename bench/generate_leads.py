@@ -70,8 +70,9 @@ def company(rank: int) -> str:
 class Rows:
     """Makes row after row; only a bounded pool of earlier emails is kept, for the repeats."""
 
-    def __init__(self, rows: int, seed: int):
+    def __init__(self, rows: int, seed: int, notes_chars: int = 0):
         self.rnd = random.Random(seed)
+        self.notes_chars = notes_chars
         self.companies = max(1, rows // 20)
         self.earlier: list[str] = []
 
@@ -174,6 +175,12 @@ class Rows:
         return text
 
     def notes(self) -> str:
+        text = self.note()
+        if text and self.notes_chars:  # wide rows: the same note written out to the length asked for
+            text = ((text + " ") * (self.notes_chars // (len(text) + 1) + 1))[:self.notes_chars]
+        return text
+
+    def note(self) -> str:
         rnd = self.rnd
         draw = rnd.random()
         if draw < 0.4:
@@ -185,8 +192,8 @@ class Rows:
         return f'{rnd.choice(NOTES)}\n- {rnd.choice(NOTES)}\n- "{rnd.choice(NOTES)}", ok'
 
 
-def write(rows: int, seed: int, out) -> None:
-    maker = Rows(rows, seed)
+def write(rows: int, seed: int, out, notes_chars: int = 0) -> None:
+    maker = Rows(rows, seed, notes_chars)
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HEADER)
     for number in range(rows):
@@ -198,12 +205,14 @@ def main(argv=None) -> None:
     parser.add_argument("--rows", type=int, required=True)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--out", required=True, help="the CSV file to write ('-' for standard output)")
+    parser.add_argument("--notes-chars", type=int, default=0,
+                        help="write each non-empty note out to this many characters (files of wide rows)")
     args = parser.parse_args(argv)
     if args.out == "-":
-        write(args.rows, args.seed, sys.stdout)
+        write(args.rows, args.seed, sys.stdout, args.notes_chars)
     else:
         with open(args.out, "w", encoding="utf-8", newline="") as out:
-            write(args.rows, args.seed, out)
+            write(args.rows, args.seed, out, args.notes_chars)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from leadcrm.imports.engine.batches import LEAD_COLUMNS, LEAD_WIDTH, batches, values_json
+from leadcrm.imports.engine.batches import BATCH_TEXT_LIMIT, LEAD_COLUMNS, LEAD_WIDTH, batches, values_json
 from leadcrm.imports.rows import compile_row_tuples
 
 
@@ -35,3 +35,14 @@ def test_a_batch_holds_its_leads_flat_and_the_values_of_its_issues_as_json():
     assert [(line, kind) for line, kind, _, _ in batch.issues] == [(4, "invalid"), (7, "error")]
     assert json.loads(batch.issues[0][3]) == ["not-an-email", 'Bob "B"', "new"]
     assert json.loads(batch.issues[1][3]) == ["x", "y"]
+
+
+def test_wide_rows_end_a_batch_before_its_row_count_so_memory_stays_flat():
+    header = ["email", "notes"]
+    apply = compile_row_tuples(header, {"email": "email", "notes": "notes"})
+    note = "n" * 100_000
+    records = [(line, [f"p{line}@example.com", note], None) for line in range(2, 102)]
+    sizes = [batch.records for batch in batches(iter(records), apply, 5000, clean_values=False)]
+    assert sum(sizes) == 100
+    per_batch = -(-BATCH_TEXT_LIMIT // (len(note) + len("p10@example.com")))
+    assert 1 < len(sizes) and max(sizes) <= per_batch

@@ -57,6 +57,9 @@ def insert_leads(conn: Connection, workspace_id: int, import_id: int, now, leads
         cursor.execute("SET LOCAL synchronous_commit = off; SET LOCAL jit = off; "
                        "SET LOCAL client_min_messages = warning")
         cursor.execute(_STAGE)
+        # Empty already when each batch is its own transaction (ON COMMIT DELETE ROWS); emptied here too,
+        # so that a second batch in one transaction could never insert the first one's rows again.
+        cursor.execute("DELETE FROM lead_stage; DELETE FROM link_stage")
         if not leads:
             return set()
         _copy(cursor, f"COPY lead_stage {_STAGE_COLUMNS} FROM STDIN", zip(*[iter(leads)] * LEAD_WIDTH))
