@@ -156,6 +156,18 @@ def user(app):
         return {"id": u.id, "email": u.email, "password": "correct horse", "workspace_id": u.workspace_id}
 
 
+@pytest.fixture
+def workspaces(app):
+    """Two workspaces, for rules that hold per workspace; the test runs inside the app context."""
+    from leadcrm.models import Workspace
+
+    with app.app_context():
+        acme, globex = Workspace(name="Acme"), Workspace(name="Globex")
+        db.session.add_all([acme, globex])
+        db.session.commit()
+        yield acme.id, globex.id
+
+
 def login(client, email, password="correct horse"):
     return client.post("/login", data={"email": email, "password": password})
 

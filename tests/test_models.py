@@ -4,16 +4,7 @@ from sqlalchemy.exc import IntegrityError
 
 from leadcrm.extensions import db
 from leadcrm.keys import email_key, name_key
-from leadcrm.models import Company, Lead, Tag, Workspace
-
-
-@pytest.fixture
-def workspaces(app):
-    with app.app_context():
-        a, b = Workspace(name="A"), Workspace(name="B")
-        db.session.add_all([a, b])
-        db.session.commit()
-        yield a.id, b.id
+from leadcrm.models import Company, Lead, Tag
 
 
 def lead(workspace_id, email):

@@ -4,7 +4,7 @@ import pytest
 from leadcrm.extensions import db
 from leadcrm.imports.mapping.fields import guess_mapping
 from leadcrm.imports.mapping.saved import fits, header_digest, remember, suggest
-from leadcrm.models import SavedMapping, Workspace
+from leadcrm.models import SavedMapping
 
 SPEC_NAMES = {
     "first_name": "first_name", "last_name": "last_name", "email": "email", "phone": "phone",
@@ -54,15 +54,6 @@ def test_header_digest_depends_on_names_and_order():
 )
 def test_fits(mapping, ok):
     assert fits(mapping, ["a", "b"]) is ok
-
-
-@pytest.fixture
-def workspaces(app):
-    with app.app_context():
-        acme, globex = Workspace(name="Acme"), Workspace(name="Globex")
-        db.session.add_all([acme, globex])
-        db.session.commit()
-        yield acme.id, globex.id
 
 
 def test_remembered_mapping_per_workspace_and_header(app, workspaces):

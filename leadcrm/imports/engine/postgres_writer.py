@@ -48,7 +48,11 @@ def _copy(cursor, statement: str, rows) -> None:
 def insert_leads(conn: Connection, workspace_id: int, import_id: int, now, leads: list,
                  links: list[tuple[int, str]], tag_ids: dict[str, int]) -> set[int]:
     """Insert the leads whose email is not taken (LEAD_COLUMNS, flat, with company ids), and their tag
-    links; the lines of the leads inserted."""
+    links; the lines of the leads inserted.
+
+    Once per transaction: the staging tables empty themselves at commit (ON COMMIT DELETE ROWS, no dead
+    rows left behind), so a second call in the same transaction would insert the first one's rows again.
+    """
     with conn.connection.driver_connection.cursor() as cursor:
         # synchronous_commit: a crash loses at most this uncommitted batch anyway, whose checkpoint goes
         # with it, so not waiting for the WAL flush at each commit cannot lose a row or import one twice.
@@ -57,9 +61,6 @@ def insert_leads(conn: Connection, workspace_id: int, import_id: int, now, leads
         cursor.execute("SET LOCAL synchronous_commit = off; SET LOCAL jit = off; "
                        "SET LOCAL client_min_messages = warning")
         cursor.execute(_STAGE)
-        # Empty already when each batch is its own transaction (ON COMMIT DELETE ROWS); emptied here too,
-        # so that a second batch in one transaction could never insert the first one's rows again.
-        cursor.execute("DELETE FROM lead_stage; DELETE FROM link_stage")
         if not leads:
             return set()
         _copy(cursor, f"COPY lead_stage {_STAGE_COLUMNS} FROM STDIN", zip(*[iter(leads)] * LEAD_WIDTH))

@@ -168,7 +168,7 @@ def _write_batch(conn: Connection, job, writer: BatchWriter, batch, uncommitted:
     True if cancel was asked.
 
     On PostgreSQL each batch is its own transaction, which a deadlock (see below) may make it write
-    again. On SQLite one transaction spans several batches: a commit rewrites every index page the
+    again, and postgres_writer's staging tables hold one batch per transaction. On SQLite one transaction spans several batches: a commit rewrites every index page the
     transaction touched, and random email keys touch most of the unique index, so fewer, larger
     commits cost far less (measured on 1M rows: 5 s in commits at one batch a commit, 2.5 s at four),
     while the batches in memory stay small.
