@@ -36,9 +36,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     limiter.init_app(app)
 
     from . import auth, commands, health, imports, leads
+    from .imports.results.progress import duration
+    from .imports.upload.labels import delimiter_name, encoding_label
 
     for module in (auth, leads, imports, health):
         app.register_blueprint(module.bp)
+    for template_filter in (duration, delimiter_name, encoding_label):
+        app.add_template_filter(template_filter)
     commands.init_app(app)
 
     _require_login(app)

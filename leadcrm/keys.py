@@ -8,6 +8,8 @@ def name_key(name: str) -> str:
 
 
 def email_key(email: str) -> str | None:
-    """Lower-cased trimmed email, or None when there is none (leads without email never collide)."""
-    email = unicodedata.normalize("NFC", email.strip()).lower()
-    return email or None
+    """Lower-cased trimmed NFC email, or None when there is none (leads without email never collide)."""
+    email = email.strip()
+    if not email.isascii():  # NFC changes nothing in ASCII, and the importer meets millions of those
+        email = unicodedata.normalize("NFC", email)
+    return email.lower() or None

@@ -1,7 +1,8 @@
 """The database tables: workspaces and users, leads with their companies and tags, imports and their row issues.
 
-Keys used for uniqueness (email_key, name_key, header_key) are computed in Python by leadcrm.keys, so
-SQLite and PostgreSQL decide alike (SQLite's lower() folds ASCII only).
+Keys used for uniqueness (email_key, name_key) are computed in Python by leadcrm.keys, so SQLite and
+PostgreSQL decide alike (SQLite's lower() folds ASCII only); SavedMapping.header_key is a digest of the
+column names (imports.mapping.saved).
 """
 from datetime import datetime, timezone
 
@@ -149,7 +150,7 @@ class LeadImport(db.Model):
     undone_at = db.Column(db.DateTime)
 
     total_rows = db.Column(db.Integer)
-    # Checkpoint: CSV records (blank lines excluded) fully committed, and the physical line reached.
+    # Checkpoint: the file's rows (blank records excluded) whose outcome is committed; a resumed attempt skips them.
     checkpoint_rows = db.Column(db.Integer, nullable=False, default=0)
     processed = db.Column(db.Integer, nullable=False, default=0)
     successful = db.Column(db.Integer, nullable=False, default=0)

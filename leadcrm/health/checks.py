@@ -1,8 +1,7 @@
 """Health checks: database, Redis, RQ workers, the import queue and imports that look stuck."""
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from flask import current_app
 from redis import RedisError
 from rq import Worker
 from rq.exceptions import NoSuchJobError
@@ -11,8 +10,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db, import_queue, redis_connection
-from ..imports.jobs.control import is_stale
-from ..models import LeadImport, utcnow
+from ..imports import lifecycle
+from ..models import LeadImport
 
 
 @dataclass
@@ -94,10 +93,9 @@ def queue() -> QueueInfo:
 def stuck_imports(worker_count: int) -> list[LeadImport]:
     """Running imports whose heartbeat is stale, failed ones (they can resume), and queued ones when no
     worker is there to take them."""
-    stale_before = utcnow() - timedelta(seconds=current_app.config["IMPORT_STALE_SECONDS"])
-    condition = db.or_(is_stale(stale_before), LeadImport.status == "failed")
+    condition = db.or_(lifecycle.is_stale(lifecycle.stale_before()), LeadImport.status == lifecycle.FAILED)
     if worker_count == 0:
-        condition = db.or_(condition, LeadImport.status == "queued")
+        condition = db.or_(condition, LeadImport.status == lifecycle.QUEUED)
     return db.session.scalars(
         db.select(LeadImport).where(condition).options(db.joinedload(LeadImport.workspace)).order_by(LeadImport.id)
     ).all()

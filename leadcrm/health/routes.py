@@ -48,7 +48,7 @@ def system():
 def requeue(import_id):
     """Put a stuck import back on the queue; it resumes from its checkpoint."""
     _super_admins_only()
-    if requeue_import(import_id, current_app.config["IMPORT_STALE_SECONDS"]):
+    if requeue_import(import_id):
         flash(f"Import #{import_id} is queued again; a worker resumes it from its last checkpoint.", "success")
     else:
         flash(f"Import #{import_id} was not re-queued: it is no longer stuck, or Redis is unreachable.", "error")

@@ -12,12 +12,14 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from leadcrm.extensions import db
+from leadcrm.imports import lifecycle
 from leadcrm.imports.engine.process import process_import
 from leadcrm.imports.mapping.fields import guess_mapping, mapping_problems
 from leadcrm.imports.upload import storage
+from leadcrm.imports.upload.accept import accept
 from leadcrm.imports.upload.sniff import Problem, sniff
 from leadcrm.keys import name_key
-from leadcrm.models import LeadImport, Workspace, utcnow
+from leadcrm.models import LeadImport, Workspace
 
 
 @click.command("import-leads")
@@ -58,7 +60,8 @@ def import_leads_command(file: Path, workspace: str, maps: tuple[str, ...], as_j
 
 
 def _create_import(file: Path, workspace_id: int, maps: tuple[str, ...]) -> int:
-    """Store the file as an upload, check it, map it and queue it, as the wizard would."""
+    """Store the file as an upload, check it, map it and queue it, as the wizard would (without the queue:
+    this process runs it)."""
     with file.open("rb") as stream:
         pending = storage.save_upload(FileStorage(stream, filename=file.name), workspace_id)
     sniffed = sniff(storage.pending_path(pending.stored_name))
@@ -70,14 +73,8 @@ def _create_import(file: Path, workspace_id: int, maps: tuple[str, ...]) -> int:
     if problems:
         storage.discard(pending.stored_name)
         raise click.ClickException(" ".join(problems))
-    storage.keep(pending.stored_name)
-    imp = LeadImport(
-        workspace_id=workspace_id, created_by_id=None, status="queued", queued_at=utcnow(),
-        original_filename=pending.original_filename, stored_name=pending.stored_name,
-        size_bytes=pending.size_bytes, encoding=sniffed.encoding, delimiter=sniffed.delimiter,
-        header=sniffed.header, mapping=mapping, defaults={},
-    )
-    db.session.add(imp)
+    imp = accept(pending, sniffed, created_by_id=None)
+    lifecycle.start(db.session, imp.id, mapping, {})
     db.session.commit()
     return imp.id
 

@@ -1,15 +1,14 @@
-"""The row rules: raw CSV values + mapping → the values of one lead, or the reason the row is invalid.
+"""The row rules: raw cells + mapping → one lead's values (a LeadRow), or the reason the row is invalid.
 
 Shared by the preview's sample row and the worker, so what the preview shows is what gets imported.
 Kept free of database work: duplicates are decided by the engine against the unique index.
-The worker calls apply() once per row of files with millions of rows, so it is written for speed.
+The worker applies them once per row of files with millions of rows, so they are written for speed.
 """
 import re
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import lru_cache
 from operator import itemgetter
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -38,24 +37,24 @@ _PLAIN_EMAIL = re.compile(
 # At most 2 decimals, written out (no exponent, no sign).
 _AMOUNT = re.compile(r"[0-9]+(?:\.[0-9]{0,2})?|\.[0-9]{1,2}").fullmatch
 _WHOLE = re.compile(r"[+-]?[0-9]+(?:\.0*)?").fullmatch
-_CENT = Decimal("0.01")
 
 
-@dataclass(slots=True)
-class LeadValues:
-    first_name: str = ""
-    last_name: str = ""
-    email: str = ""
-    email_key: str | None = None
-    phone: str = ""
-    company: str = ""
-    company_key: str = ""
-    status: str = "new"
-    source: str = ""
-    lead_score: int | None = None
-    deal_value: Decimal | None = None
-    tags: dict[str, str] | None = None  # tag key → name as first written (shared between rows: do not change)
-    notes: str = ""
+class LeadRow(NamedTuple):
+    """One lead as the row rules make it; the field order is the one place a lead's values are ordered."""
+
+    first_name: str
+    last_name: str
+    email: str
+    email_key: str | None  # None without email: such leads never collide
+    phone: str
+    company: str
+    company_key: str | None  # None without company
+    status: str
+    source: str
+    lead_score: int | None
+    deal_value: str | None  # the amount as plain decimal text ("1234.50"): the database makes it a number
+    tags: dict[str, str] | None  # tag key → name as first written (shared between rows: do not change)
+    notes: str
 
 
 @dataclass(slots=True)
@@ -90,12 +89,6 @@ def deal_value_text(text: str) -> str | None:
     return text
 
 
-def parse_deal_value(text: str) -> Decimal | None:
-    """deal_value_text as a Decimal with 2 decimals."""
-    text = deal_value_text(text)
-    return None if text is None else Decimal(text).quantize(_CENT)
-
-
 def company_name_and_key(text: str) -> tuple[str, str]:
     """Inner whitespace collapsed, cut to the column size; the key is cut too (case folding can lengthen it)."""
     name = " ".join(text.split())[:COMPANY_MAX]
@@ -112,30 +105,20 @@ def split_tags(text: str) -> dict[str, str]:
     return tags
 
 
+def is_blank(cells: list[str]) -> bool:
+    """A record with no value in any cell is not a row: not counted, not shown, not reported."""
+    for cell in cells:
+        if cell and not cell.isspace():
+            return False
+    return True
+
+
 def compile_row_rules(header: list[str], mapping: dict[str, str], defaults: dict | None = None
-                      ) -> Callable[[list[str]], LeadValues | Invalid]:
+                      ) -> Callable[[list[str]], LeadRow | Invalid]:
     """Build the function that applies the row rules to one record of a file with this header and mapping.
 
     The record must have as many fields as the header (the engine reports other records as errors).
     """
-    as_tuple = compile_row_tuples(header, mapping, defaults)
-
-    def apply(record: list[str]) -> LeadValues | Invalid:
-        values = as_tuple(record)
-        if type(values) is Invalid:
-            return values
-        lead = LeadValues(*values)
-        if lead.deal_value is not None:
-            lead.deal_value = Decimal(lead.deal_value).quantize(_CENT)
-        return lead
-
-    return apply
-
-
-def compile_row_tuples(header: list[str], mapping: dict[str, str], defaults: dict | None = None
-                       ) -> Callable[[list[str]], tuple | Invalid]:
-    """The row rules as the engine runs them: a lead is a plain tuple of LeadValues's fields, in order,
-    with the deal value as its text (no object per row, which counts at millions of rows)."""
     defaults = defaults or {}
     column_of = {field: header.index(column) for column, field in mapping.items() if field in FIELDS}
     default_source = (defaults.get("source") or "").strip()
@@ -158,7 +141,7 @@ def compile_row_tuples(header: list[str], mapping: dict[str, str], defaults: dic
     company_of = lru_cache(maxsize=16384)(company_name_and_key)
     tags_of = lru_cache(maxsize=4096)(split_tags)
 
-    def apply(record: list[str]) -> tuple | Invalid:
+    def apply(record: list[str]) -> LeadRow | Invalid:
         # A non-blank character anywhere in the joined values means some mapped value is not blank.
         if not "".join(mapped_values(record)).strip():
             return Invalid("The row has no value in any mapped column.")
@@ -170,7 +153,7 @@ def compile_row_tuples(header: list[str], mapping: dict[str, str], defaults: dic
                     problem = email_problem(email)
                     if problem:
                         return Invalid(f"Email {email!r} in column {email_column!r} is not a valid email address: {problem}")
-                key = email.lower() if email.isascii() else email_key(email)
+                key = email_key(email)
         status = default_status
         if status_at is not None:
             raw = record[status_at].strip()
@@ -195,7 +178,7 @@ def compile_row_tuples(header: list[str], mapping: dict[str, str], defaults: dic
                         f"Deal Value {raw!r} in column {deal_column!r} is not a non-negative amount "
                         "with at most 2 decimals (e.g. 1234.50 or $1,234.50)."
                     )
-        company = company_key = ""
+        company, company_key = "", None
         if company_at is not None:
             raw = record[company_at]
             if raw and not raw.isspace():
@@ -211,7 +194,7 @@ def compile_row_tuples(header: list[str], mapping: dict[str, str], defaults: dic
         source = default_source
         if source_at is not None:
             source = record[source_at].strip() or default_source
-        return (
+        return LeadRow(
             record[first_at].strip() if first_at is not None else "",
             record[last_at].strip() if last_at is not None else "",
             email or "",

@@ -53,7 +53,8 @@ FLOW_AUTO_MAPPING = {
 def flow_csv() -> tuple[str, Expected]:
     """The browser flow's file, once "Favourite colour" is mapped to Last Name (the test's dropdown change).
 
-    Line numbers are physical lines (header = 1); Fay's notes span lines 7-8; line 11 is blank (not a row).
+    Line numbers are physical lines (header = 1); Fay's notes span lines 7-8; lines 11 and 13 hold no value
+    (not rows).
     """
     lines = [
         ",".join(FLOW_HEADER),                                                        # 1
@@ -67,15 +68,14 @@ def flow_csv() -> tuple[str, Expected]:
         "Hal,hal@example.com,Acme",                                                  # 10 error: 3 fields
         "",                                                                          # 11 blank: no row
         "Ivy,ivy@example.com,Initech,Lost,Trade show,abc,,,",                        # 12 invalid deal value
-        ",,,,,,,,",                                                                  # 13 invalid: no value
+        ",,,,,,,,",                                                                  # 13 no value: no row
         'Jon,jon@example.com,,Converted,Webinar,0.5,"a, b,,A",,Black',               # 14 ok
         "Kay,bob@example.com,,New,Webinar,,,,",                                      # 15 duplicate of Bob
         "Lee,,,,Webinar,,,,",                                                        # 16 ok, no email
     ]
     expected = Expected(
-        total=13, successful=6, skipped=6, errors=1,
-        issues={4: "duplicate", 5: "invalid", 6: "invalid", 10: "error", 12: "invalid", 13: "invalid",
-                15: "duplicate"},
+        total=12, successful=6, skipped=5, errors=1,
+        issues={4: "duplicate", 5: "invalid", 6: "invalid", 10: "error", 12: "invalid", 15: "duplicate"},
         leads=[
             _lead(first_name="Ada", last_name="Teal", email="ada@example.com", company="Acme", status="new",
                   source="Webinar", deal_value="1200.50", tags="newsletter, vip", notes="Met at the booth"),

@@ -203,6 +203,6 @@ def test_a_killed_parser_fails_the_import_with_a_message_and_re_queue_resumes_it
     assert "stopped unexpectedly (exit code -9)" in failed.error_message
     assert "Re-queue" in failed.error_message
 
-    assert requeue_import(import_id, app.config["IMPORT_STALE_SECONDS"])
+    assert requeue_import(import_id)
     assert process_import(import_id)["status"] == "completed"
     assert_same_as_a_clean_import(import_id, data)

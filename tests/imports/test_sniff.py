@@ -5,16 +5,9 @@ import zipfile
 
 import pytest
 
-from leadcrm.imports.upload.sniff import (
-    PREVIEW_ROWS,
-    SAMPLE_BYTES,
-    Problem,
-    Sniffed,
-    encoding_label,
-    first_rows,
-    guess_encoding,
-    sniff,
-)
+from leadcrm.imports.upload.labels import encoding_label
+from leadcrm.imports.upload.sample import PREVIEW_ROWS, SAMPLE_BYTES
+from leadcrm.imports.upload.sniff import Problem, Sniffed, guess_encoding, sniff
 
 
 @pytest.fixture
@@ -186,7 +179,6 @@ def test_large_file_reads_its_start_only(write):
     path = write("name,notes,c\n" + line * (3 * SAMPLE_BYTES // len(line)))
     result = sniff(path)
     assert result.rows == [["Zoë", "two\nlines", "x"]] * PREVIEW_ROWS
-    assert first_rows(path, "utf-8", ",", count=10_000)[-1] == ["Zoë", "two\nlines", "x"]
 
 
 @pytest.mark.parametrize(

@@ -8,10 +8,11 @@ import) are left to the writer; duplicates inside the batch are decided here.
 """
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring
-from typing import Iterable, Iterator
+from operator import itemgetter
+from typing import Iterable, Iterator, NamedTuple
 
 from leadcrm.imports.engine.reader import readable
-from leadcrm.imports.rows import Invalid
+from leadcrm.imports.rows import Invalid, LeadRow
 
 
 def values_json(values: list[str]) -> str:
@@ -20,14 +21,36 @@ def values_json(values: list[str]) -> str:
     return "[" + ", ".join(map(encode_basestring, values)) + "]"
 
 
-# Columns of a lead in a batch, in the order the writers insert them; the writer swaps the company
-# key (and the tag keys of the links) for the ids it resolved for the batch.
-LEAD_COLUMNS = ("import_line", "first_name", "last_name", "email", "email_key", "phone", "company_key",
-                "status", "source", "lead_score", "deal_value", "notes")
+# A lead in a batch: its line, then LeadRow's values but the company name and the tags, which travel
+# once per batch (Batch.companies, Batch.links). The writer swaps each company key for the company's
+# id, so the columns are named as the lead table's.
+_TRAVEL_APART = ("company", "tags")
+_STORED = [name for name in LeadRow._fields if name not in _TRAVEL_APART]
+LEAD_COLUMNS = ("import_line", *("company_id" if name == "company_key" else name for name in _STORED))
 LEAD_WIDTH = len(LEAD_COLUMNS)
+COMPANY_AT = LEAD_COLUMNS.index("company_id")
+_stored_values = itemgetter(*(LeadRow._fields.index(name) for name in _STORED))
 # 5,000 rows of a typical lead file hold well under a million characters; rows with long notes end a
 # batch earlier. Measured on 100,000 rows of 2 KB each: 296 MB at peak without this limit.
 BATCH_TEXT_LIMIT = 2_000_000
+
+
+class RowIssue(NamedTuple):
+    """A skipped or error row, as import_row_issue stores it."""
+
+    line: int
+    kind: str  # duplicate, invalid or error
+    reason: str
+    values: str  # the original values as JSON text
+
+
+class Repeat(NamedTuple):
+    """A later row of the batch with the email of an earlier one."""
+
+    line: int
+    earlier: int
+    email: str
+    values: str
 
 
 @dataclass(slots=True)
@@ -35,22 +58,22 @@ class Batch:
     records: int = 0                       # records consumed (the checkpoint advances by this)
     first_line: int = 0
     last_line: int = 0
-    # The LEAD_COLUMNS of each lead one after the other (deal_value as text): one flat list is cheaper to
-    # send between processes than a tuple per lead, and the writers bind slices of it as they are.
+    # The LEAD_COLUMNS of each lead one after the other (company key in place of its id): one flat list is
+    # cheaper to send between processes than a tuple per lead, and the writers bind slices of it as they are.
     leads: list = field(default_factory=list)
     links: list[tuple[int, str]] = field(default_factory=list)  # (line, tag key)
     companies: dict[str, str] = field(default_factory=dict)  # key → name as first written
     tags: dict[str, str] = field(default_factory=dict)
-    # Leads with an email, so that the database may find them duplicates: line → (email, key, values).
-    keyed: dict[int, tuple[str, str, str]] = field(default_factory=dict)
-    # Later rows of this batch with the email of an earlier one: (line, earlier line, email, values).
-    repeats: list[tuple[int, int, str, str]] = field(default_factory=list)
-    issues: list[tuple[int, str, str, str]] = field(default_factory=list)  # (line, kind, reason, values)
+    # The original values of each lead with an email, by line: the database may still refuse it as a
+    # duplicate, and its issue then needs them (its email and key are in `leads`).
+    keyed: dict[int, str] = field(default_factory=dict)
+    repeats: list[Repeat] = field(default_factory=list)
+    issues: list[RowIssue] = field(default_factory=list)
 
 
 def batches(records: Iterable[tuple[int, list[str], str | None]], apply, size: int,
             clean_values: bool) -> Iterator[Batch]:
-    """Apply the row rules (rows.compile_row_tuples) to each record and yield batches of `size` records,
+    """Apply the row rules (rows.compile_row_rules) to each record and yield batches of `size` records,
     or fewer when their values pass BATCH_TEXT_LIMIT characters (a batch holds its text about three
     times: as read, as cleaned, as JSON), so that memory stays flat however wide the rows are.
 
@@ -66,28 +89,31 @@ def batches(records: Iterable[tuple[int, list[str], str | None]], apply, size: i
         batch.last_line = line
         text += sum(map(len, values))
         if problem is not None:
-            batch.issues.append((line, "error", problem, values_json([readable(v) for v in values] if clean_values else values)))
+            batch.issues.append(RowIssue(line, "error", problem,
+                                         values_json([readable(v) for v in values] if clean_values else values)))
             lead = None
         else:
             lead = apply(values)
             if type(lead) is Invalid:
-                batch.issues.append((line, "invalid", lead.reason, values_json(values)))
+                batch.issues.append(RowIssue(line, "invalid", lead.reason, values_json(values)))
                 lead = None
         if lead is not None:
-            first, last, email, key, phone, company, company_key, status, source, score, deal, tags, notes = lead
+            key = lead.email_key
             if key is not None:
                 earlier = first_of.get(key)
                 if earlier is None:
                     first_of[key] = line
-                    batch.keyed[line] = (email, key, values_json(values))
+                    batch.keyed[line] = values_json(values)
                 else:
-                    batch.repeats.append((line, earlier, email, values_json(values)))
+                    batch.repeats.append(Repeat(line, earlier, lead.email, values_json(values)))
                     lead = None
             if lead is not None:
-                batch.leads += (line, first, last, email, key, phone, company_key or None, status, source,
-                                score, deal, notes)
+                batch.leads.append(line)
+                batch.leads += _stored_values(lead)
+                company_key = lead.company_key
                 if company_key and company_key not in batch.companies:
-                    batch.companies[company_key] = company
+                    batch.companies[company_key] = lead.company
+                tags = lead.tags
                 if tags:
                     batch_tags = batch.tags
                     for tag_key in tags:

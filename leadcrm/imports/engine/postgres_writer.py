@@ -1,41 +1,48 @@
-"""PostgreSQL's bulk path for a batch: COPY (psycopg 3) into temporary staging tables, then one
-statement inserts the leads (INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING) and, from the
+"""PostgreSQL's bulk path for a batch (a BulkWriter): COPY (psycopg 3) into temporary staging tables,
+then one statement inserts the leads (INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING) and, from the
 rows it returns, their tag links; row issues are COPYed directly (new rows of this batch, nothing
 to conflict with).
 
 Company and tag ids come resolved from the writer (ensure_names), so the server does no look-up per row.
 Why not COPY straight into lead (with ids from the sequence and a pre-check of the taken emails):
-measured slower on a million rows. COPY writes the heap through a small ring of buffers, and
-recycling each dirty buffer of that ring waits for a WAL flush, so synchronous_commit = off no
-longer spares the import its WAL fsyncs.
+measured slower. COPY writes the heap through a small ring of buffers, and recycling each dirty
+buffer of that ring waits for a WAL flush, so synchronous_commit = off no longer spares the import
+its WAL fsyncs.
 """
 from sqlalchemy import Connection
+from sqlalchemy.dialects import postgresql
 
-from leadcrm.imports.engine.batches import LEAD_WIDTH
+from leadcrm.imports.engine.batches import LEAD_COLUMNS, LEAD_WIDTH, RowIssue
+from leadcrm.imports.engine.bulk import Owner
+from leadcrm.models import Lead
 
+# One batch per transaction: the staging tables empty themselves at commit, and a deadlock victim
+# (see writer.py) can then simply be written again.
+BATCHES_PER_COMMIT = 1
+_COLUMNS = ", ".join(LEAD_COLUMNS)
 _STAGE = (
-    "CREATE TEMP TABLE IF NOT EXISTS lead_stage (import_line integer, first_name text, last_name text, "
-    "email text, email_key text, phone text, company_id integer, status text, source text, "
-    "lead_score integer, deal_value numeric(14, 2), notes text) ON COMMIT DELETE ROWS;"
+    "CREATE TEMP TABLE IF NOT EXISTS lead_stage ("
+    + ", ".join(f"{name} {Lead.__table__.c[name].type.compile(postgresql.dialect())}" for name in LEAD_COLUMNS)
+    + ") ON COMMIT DELETE ROWS;"
     "CREATE TEMP TABLE IF NOT EXISTS link_stage (import_line integer, tag_id integer) ON COMMIT DELETE ROWS"
 )
-_STAGE_COLUMNS = ("(import_line, first_name, last_name, email, email_key, phone, company_id, status, source, "
-                  "lead_score, deal_value, notes)")
 # Sorted by email key: two imports into one workspace then wait on each other's keys in the same
 # order and cannot deadlock.
 _INSERT = (
     "WITH new AS ("
-    " INSERT INTO lead (workspace_id, import_id, created_at, import_line, first_name, last_name, email,"
-    " email_key, phone, company_id, status, source, lead_score, deal_value, notes)"
-    " SELECT %(workspace)s, %(import)s, %(now)s, s.import_line, s.first_name, s.last_name, s.email,"
-    " s.email_key, s.phone, s.company_id, s.status, s.source, s.lead_score, s.deal_value, s.notes"
-    " FROM lead_stage s ORDER BY s.email_key"
+    f" INSERT INTO lead (workspace_id, import_id, created_at, {_COLUMNS})"
+    f" SELECT %(workspace)s, %(import)s, %(now)s, {_COLUMNS} FROM lead_stage ORDER BY email_key"
     " ON CONFLICT (workspace_id, email_key) DO NOTHING RETURNING id, import_line"
     "), links AS ("
     " INSERT INTO lead_tag (lead_id, tag_id)"
     " SELECT new.id, s.tag_id FROM link_stage s JOIN new ON new.import_line = s.import_line"
     ") SELECT import_line FROM new"
 )
+_ISSUE_COLUMNS = ", ".join(f'"{name}"' for name in RowIssue._fields)  # "values" is an SQL keyword
+
+
+def tune(conn: Connection) -> None:
+    """Nothing for the session: the settings that help are per transaction (insert_leads)."""
 
 
 def _copy(cursor, statement: str, rows) -> None:
@@ -46,11 +53,8 @@ def _copy(cursor, statement: str, rows) -> None:
 
 
 def insert_leads(conn: Connection, workspace_id: int, import_id: int, now, leads: list,
-                 links: list[tuple[int, str]], tag_ids: dict[str, int]) -> set[int]:
-    """Insert the leads whose email is not taken (LEAD_COLUMNS, flat, with company ids), and their tag
-    links; the lines of the leads inserted.
-
-    Once per transaction: the staging tables empty themselves at commit (ON COMMIT DELETE ROWS, no dead
+                 lines: tuple[int, int], links: list[tuple[int, str]], tag_ids: dict[str, int]) -> set[int]:
+    """Once per transaction: the staging tables empty themselves at commit (ON COMMIT DELETE ROWS, no dead
     rows left behind), so a second call in the same transaction would insert the first one's rows again.
     """
     with conn.connection.driver_connection.cursor() as cursor:
@@ -63,7 +67,7 @@ def insert_leads(conn: Connection, workspace_id: int, import_id: int, now, leads
         cursor.execute(_STAGE)
         if not leads:
             return set()
-        _copy(cursor, f"COPY lead_stage {_STAGE_COLUMNS} FROM STDIN", zip(*[iter(leads)] * LEAD_WIDTH))
+        _copy(cursor, f"COPY lead_stage ({_COLUMNS}) FROM STDIN", zip(*[iter(leads)] * LEAD_WIDTH))
         if links:
             _copy(cursor, "COPY link_stage (import_line, tag_id) FROM STDIN",
                   ((line, tag_ids[tag]) for line, tag in links))
@@ -72,9 +76,7 @@ def insert_leads(conn: Connection, workspace_id: int, import_id: int, now, leads
 
 
 def ensure_names(conn: Connection, table: str, workspace_id: int, names: list[tuple[str, str]]) -> list[tuple[str, int]]:
-    """Create the (key, name) pairs missing in the workspace, in the order given; (key, id) of them all.
-
-    Read back by a second statement: names a concurrent import created are not returned by RETURNING."""
+    """Read back by a second statement: names a concurrent import created are not returned by RETURNING."""
     keys = [key for key, _ in names]
     with conn.connection.driver_connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {table} (workspace_id, name_key, name)"
@@ -88,16 +90,14 @@ def ensure_names(conn: Connection, table: str, workspace_id: int, names: list[tu
         return cursor.fetchall()
 
 
-def owners(conn: Connection, workspace_id: int, keys: list[str]) -> list[tuple[str, int | None, int | None]]:
-    """(email key, import id, import line) of the workspace's leads with these keys."""
+def owners(conn: Connection, workspace_id: int, keys: list[str]) -> list[Owner]:
     with conn.connection.driver_connection.cursor() as cursor:
         cursor.execute("SELECT email_key, import_id, import_line FROM lead WHERE workspace_id = %s AND email_key = ANY(%s)",
                        (workspace_id, keys))
-        return cursor.fetchall()
+        return [Owner(*row) for row in cursor]
 
 
-def insert_issues(conn: Connection, import_id: int, issues: list[tuple[int, str, str, str]]) -> None:
-    """(line, kind, reason, values as JSON text) of each issue."""
+def insert_issues(conn: Connection, import_id: int, issues: list[RowIssue]) -> None:
     with conn.connection.driver_connection.cursor() as cursor:
-        _copy(cursor, 'COPY import_row_issue (import_id, line, kind, reason, "values") FROM STDIN',
+        _copy(cursor, f"COPY import_row_issue (import_id, {_ISSUE_COLUMNS}) FROM STDIN",
               ((import_id, *issue) for issue in issues))

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
+from leadcrm.imports.rows import is_blank
 from leadcrm.imports.upload.storage import codec, open_text
 
 # Above this, one field is taken as a runaway quote rather than data (csv's default is 128 KiB).
@@ -64,20 +65,16 @@ def _problem(values: list[str], traits: FileTraits, encoding: str) -> str | None
     return None
 
 
-def _blank(values: list[str]) -> bool:
-    return not values or (len(values) == 1 and (not values[0] or values[0].isspace()))
-
-
 def records(path: str, encoding: str, delimiter: str, width: int, traits: FileTraits,
             skip: int = 0) -> Iterator[tuple[int, list[str], str | None]]:
-    """Yield (line, values, problem) for each record after the header, blank lines left out, after
+    """Yield (line, values, problem) for each record after the header, blank records left out, after
     skipping the first `skip` records (already imported). problem is None for a record the row rules
     can take; values are then exactly `width` fields."""
     with open_text(path, encoding) as file:
         reader = csv.reader(file, delimiter=delimiter)
         # The header is the first non-blank record; the engine uses the header saved on the import.
         for values in reader:
-            if not _blank(values):
+            if not is_blank(values):
                 break
         seen = 0
         line_after = reader.line_num  # physical lines consumed so far
@@ -88,10 +85,10 @@ def records(path: str, encoding: str, delimiter: str, width: int, traits: FileTr
                     line = line_after + 1
                     line_after = reader.line_num
                     n = len(values)
-                    if n == width and (n > 1 or values[0].strip()):
+                    if n == width and not is_blank(values):
                         problem = _problem(values, traits, encoding) if checks else None
-                    elif _blank(values):
-                        continue  # a blank line is not a row
+                    elif is_blank(values):
+                        continue
                     else:
                         problem = (f"Line {line} has {n} fields but the header has {width}. "
                                    "Check for a missing or extra delimiter or an unclosed quote.")
@@ -124,12 +121,12 @@ def count_records(path: str, encoding: str, delimiter: str, on_progress: Callabl
     with open_text(path, encoding) as file:
         reader = csv.reader(file, delimiter=delimiter)
         for values in reader:
-            if not _blank(values):
+            if not is_blank(values):
                 break
         while True:
             try:
                 for values in reader:
-                    if len(values) > 1 or (values and values[0].strip()):
+                    if not is_blank(values):
                         total += 1
                         if not total & 0xFFFF:
                             on_progress()

@@ -1,10 +1,10 @@
-"""SQLite's bulk path for a batch: multi-row INSERT … SELECT … FROM (VALUES …) statements, with the
-company and tag ids resolved by the writer (ensure_names).
+"""SQLite's bulk path for a batch (a BulkWriter): multi-row INSERT … SELECT … FROM (VALUES …) statements,
+with the company and tag ids resolved by the writer (ensure_names).
 
-Why not executemany: sqlite3 releases the GIL around every row's step, and with the parsing thread
-running each row then waits to get it back; one statement of up to 1,024 rows releases it once
-while SQLite works on the other core. Statement sizes are powers of two, so that only a few
-distinct statements are ever prepared (and cached by sqlite3).
+Why not executemany: it binds, steps and resets the statement once per row from the driver's loop
+(releasing and taking back the GIL around each step); one statement of up to 1,024 rows does that
+once. Statement sizes are powers of two, so that only a few distinct statements are ever prepared
+(and cached by sqlite3).
 The same goes for reading: sqlite3 releases the GIL for each row it fetches, so a result of many
 rows is read as one value (group_concat, json_group_array).
 sqlite3 cannot return rows from such a statement, so the new leads are read back by
@@ -16,13 +16,19 @@ from itertools import chain
 
 from sqlalchemy import Connection
 
-from leadcrm.imports.engine.batches import LEAD_WIDTH
+from leadcrm.imports.engine.batches import LEAD_COLUMNS, LEAD_WIDTH, RowIssue
+from leadcrm.imports.engine.bulk import Owner
 
+# A commit rewrites every index page the transaction touched, and random email keys touch most of the
+# unique index: fewer, larger commits cost far less, while the batches in memory stay small.
+BATCHES_PER_COMMIT = 4
+# The unique email index of a big workspace outgrows the default 2 MB page cache; each insert would
+# then read its index pages back from the operating system.
+_CACHE_KIB = 32 * 1024
 _CHUNK = 1024
 # "WHERE true" tells SQLite's parser that ON CONFLICT is the upsert clause, not a join constraint.
 _INSERT_LEADS = (
-    "INSERT INTO lead (workspace_id, import_id, created_at, import_line, first_name, last_name, email, "
-    "email_key, phone, company_id, status, source, lead_score, deal_value, notes) "
+    f"INSERT INTO lead (workspace_id, import_id, created_at, {', '.join(LEAD_COLUMNS)}) "
     "SELECT ?, ?, ?, * FROM (VALUES {values}) WHERE true ON CONFLICT (workspace_id, email_key) DO NOTHING"
 )
 _NEW_LEADS = "SELECT group_concat(import_line) FROM lead WHERE import_id = ? AND import_line BETWEEN ? AND ?"
@@ -31,7 +37,15 @@ _INSERT_LINKS = (
     "INSERT INTO lead_tag (lead_id, tag_id) SELECT lead.id, v.column2 FROM (VALUES {values}) AS v "
     "JOIN lead ON lead.import_id = ? AND lead.import_line = v.column1"
 )
-_INSERT_ISSUES = 'INSERT INTO import_row_issue (import_id, line, kind, reason, "values") SELECT ?, * FROM (VALUES {values})'
+_ISSUE_COLUMNS = ", ".join(f'"{name}"' for name in RowIssue._fields)  # "values" is an SQL keyword
+_INSERT_ISSUES = f"INSERT INTO import_row_issue (import_id, {_ISSUE_COLUMNS}) SELECT ?, * FROM (VALUES {{values}})"
+
+
+def tune(conn: Connection) -> None:
+    """A bigger page cache, and WAL checkpoints less often: random email keys dirty index pages all over
+    the file, and each checkpoint copies them to the database again."""
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{_CACHE_KIB}")
+    conn.exec_driver_sql("PRAGMA wal_autocheckpoint = 16384")
 
 
 @lru_cache(maxsize=64)
@@ -52,9 +66,7 @@ def _run(raw, template: str, values: list, width: int, before: tuple, after: tup
 
 
 def insert_leads(conn: Connection, workspace_id: int, import_id: int, now, leads: list,
-                 links: list[tuple[int, str]], tag_ids: dict[str, int]) -> set[int]:
-    """Insert the leads whose email is not taken (LEAD_COLUMNS, flat, with company ids), and their tag
-    links; the lines of the leads inserted."""
+                 lines: tuple[int, int], links: list[tuple[int, str]], tag_ids: dict[str, int]) -> set[int]:
     if not leads:
         return set()
     raw = conn.connection.driver_connection
@@ -62,15 +74,13 @@ def insert_leads(conn: Connection, workspace_id: int, import_id: int, now, leads
     created = now.strftime("%Y-%m-%d %H:%M:%S.%f")
     _run(raw, _INSERT_LEADS, leads, LEAD_WIDTH, (workspace_id, import_id, created), ())
     _run(raw, _INSERT_LINKS, [value for line, tag in links for value in (line, tag_ids[tag])], 2, (), (import_id,))
-    lines = raw.execute(_NEW_LEADS, (import_id, leads[0], leads[-LEAD_WIDTH])).fetchone()[0]
-    return set(map(int, lines.split(","))) if lines else set()
+    new_lines = raw.execute(_NEW_LEADS, (import_id, *lines)).fetchone()[0]
+    return set(map(int, new_lines.split(","))) if new_lines else set()
 
 
 def ensure_names(conn: Connection, table: str, workspace_id: int, names: list[tuple[str, str]]) -> list[tuple[str, int]]:
-    """Create the (key, name) pairs missing in the workspace, in the order given; (key, id) of them all.
-
-    One statement each way, the pairs as one JSON parameter: an executemany would hand the GIL to
-    the parsing thread and wait to get it back once per name."""
+    """One statement each way, the pairs as one JSON parameter (an executemany would release and wait
+    for the GIL once per name)."""
     raw = conn.connection.driver_connection
     pairs = json.dumps(names, ensure_ascii=False)
     raw.execute(f"INSERT INTO {table} (workspace_id, name_key, name) SELECT ?, value ->> 0, value ->> 1"
@@ -80,14 +90,13 @@ def ensure_names(conn: Connection, table: str, workspace_id: int, names: list[tu
         " (SELECT value ->> 0 FROM json_each(?))", (workspace_id, pairs)).fetchone()[0])
 
 
-def owners(conn: Connection, workspace_id: int, keys: list[str]) -> list[tuple[str, int | None, int | None]]:
-    """(email key, import id, import line) of the workspace's leads with these keys."""
-    return json.loads(conn.connection.driver_connection.execute(
+def owners(conn: Connection, workspace_id: int, keys: list[str]) -> list[Owner]:
+    return [Owner(*row) for row in json.loads(conn.connection.driver_connection.execute(
         "SELECT json_group_array(json_array(email_key, import_id, import_line)) FROM lead"
         " WHERE workspace_id = ? AND email_key IN (SELECT value FROM json_each(?))",
-        (workspace_id, json.dumps(keys, ensure_ascii=False))).fetchone()[0])
+        (workspace_id, json.dumps(keys, ensure_ascii=False))).fetchone()[0])]
 
 
-def insert_issues(conn: Connection, import_id: int, issues: list[tuple[int, str, str, str]]) -> None:
-    """(line, kind, reason, values as JSON text) of each issue."""
-    _run(conn.connection.driver_connection, _INSERT_ISSUES, list(chain.from_iterable(issues)), 4, (import_id,), ())
+def insert_issues(conn: Connection, import_id: int, issues: list[RowIssue]) -> None:
+    _run(conn.connection.driver_connection, _INSERT_ISSUES, list(chain.from_iterable(issues)),
+         len(RowIssue._fields), (import_id,), ())

@@ -10,11 +10,17 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Table
 
 from leadcrm.imports.engine import postgres_writer, sqlite_writer
-from leadcrm.imports.engine.batches import LEAD_COLUMNS, LEAD_WIDTH, Batch
+from leadcrm.imports.engine.batches import COMPANY_AT, LEAD_COLUMNS, LEAD_WIDTH, Batch, RowIssue
+from leadcrm.imports.engine.bulk import BulkWriter
 from leadcrm.models import Company, Tag
 
-_COMPANY = LEAD_COLUMNS.index("company_key")
+_EMAIL_AT, _KEY_AT = LEAD_COLUMNS.index("email"), LEAD_COLUMNS.index("email_key")
 _KNOWN_LIMIT = 200_000  # names remembered per import with their ids (they repeat across batches)
+
+
+def bulk_writer(conn: Connection) -> BulkWriter:
+    """The bulk path of the connection's database engine."""
+    return postgres_writer if conn.dialect.name == "postgresql" else sqlite_writer
 
 
 @dataclass(slots=True)
@@ -29,7 +35,7 @@ class BatchWriter:
 
     def __init__(self, conn: Connection, workspace_id: int, import_id: int):
         self.conn, self.workspace_id, self.import_id = conn, workspace_id, import_id
-        self.bulk = postgres_writer if conn.dialect.name == "postgresql" else sqlite_writer
+        self.bulk = bulk_writer(conn)
         self.ids: dict[Table, dict[str, int]] = {Company.__table__: {}, Tag.__table__: {}}
 
     def forget(self) -> None:
@@ -41,13 +47,13 @@ class BatchWriter:
         company_ids = self._ensure(Company.__table__, batch.companies)
         tag_ids = self._ensure(Tag.__table__, batch.tags)
         leads = batch.leads.copy()  # the batch stays as it is, to be written again after a deadlock
-        leads[_COMPANY::LEAD_WIDTH] = map(company_ids.get, leads[_COMPANY::LEAD_WIDTH])  # None stays None
+        leads[COMPANY_AT::LEAD_WIDTH] = map(company_ids.get, leads[COMPANY_AT::LEAD_WIDTH])  # None stays None
         inserted = self.bulk.insert_leads(self.conn, self.workspace_id, self.import_id, now, leads,
-                                          batch.links, tag_ids)
+                                          (batch.first_line, batch.last_line), batch.links, tag_ids)
         issues = batch.issues + self._duplicates(batch, inserted)
         if issues:
             self.bulk.insert_issues(self.conn, self.import_id, issues)
-        errors = sum(1 for issue in batch.issues if issue[1] == "error")
+        errors = sum(1 for issue in batch.issues if issue.kind == "error")
         return Outcome(len(inserted), batch.records - len(inserted) - errors, errors)
 
     def _ensure(self, table: Table, names: dict[str, str]) -> dict[str, int]:
@@ -62,23 +68,27 @@ class BatchWriter:
                                               [(key, names[key]) for key in missing]))
         return ids
 
-    def _duplicates(self, batch: Batch, inserted: set[int]) -> list[tuple]:
+    def _duplicates(self, batch: Batch, inserted: set[int]) -> list[RowIssue]:
         """Issues for rows the unique index refused, and for later rows of the batch with their email."""
         refused = [line for line in batch.keyed if line not in inserted]
         reasons = {}
         if refused:
-            owners = {key: (import_id, line) for key, import_id, line in self.bulk.owners(
-                self.conn, self.workspace_id, [batch.keyed[line][1] for line in refused])}
+            leads = batch.leads
+            at = dict(zip(leads[::LEAD_WIDTH], range(0, len(leads), LEAD_WIDTH)))  # line → its lead's start
+            emails = {line: (leads[at[line] + _EMAIL_AT], leads[at[line] + _KEY_AT]) for line in refused}
+            owners = {owner.email_key: owner for owner in self.bulk.owners(
+                self.conn, self.workspace_id, [key for _, key in emails.values()])}
             for line in refused:
-                email, key, _ = batch.keyed[line]
-                import_id, earlier = owners.get(key, (None, None))
-                if import_id == self.import_id and earlier is not None:
-                    reasons[line] = f"Email {email!r} was already imported from line {earlier} of this file."
+                email, key = emails[line]
+                owner = owners.get(key)
+                if owner is not None and owner.import_id == self.import_id and owner.import_line is not None:
+                    reasons[line] = f"Email {email!r} was already imported from line {owner.import_line} of this file."
                 else:
                     reasons[line] = (f"A lead with email {email!r} already exists in this workspace "
                                      "(existing leads are not updated).")
-        issues = [(line, "duplicate", reasons[line], batch.keyed[line][2]) for line in refused]
-        for line, earlier, email, values in batch.repeats:
-            reason = reasons.get(earlier) or f"Email {email!r} was already imported from line {earlier} of this file."
-            issues.append((line, "duplicate", reason, values))
+        issues = [RowIssue(line, "duplicate", reasons[line], batch.keyed[line]) for line in refused]
+        for repeat in batch.repeats:
+            reason = reasons.get(repeat.earlier) or (
+                f"Email {repeat.email!r} was already imported from line {repeat.earlier} of this file.")
+            issues.append(RowIssue(repeat.line, "duplicate", reason, repeat.values))
         return issues

@@ -5,7 +5,9 @@ from rq.exceptions import DuplicateJobError
 from sqlalchemy import update
 
 from leadcrm.extensions import db, import_queue
-from leadcrm.models import LeadImport, utcnow
+from leadcrm.imports import lifecycle
+from leadcrm.imports.engine.process import process_import
+from leadcrm.models import LeadImport
 
 
 def job_id_for(import_id: int, attempt: int) -> str:
@@ -15,21 +17,15 @@ def job_id_for(import_id: int, attempt: int) -> str:
 
 def start_import(import_id: int, mapping: dict, defaults: dict) -> bool:
     """Freeze the mapping and queue the import; False if it had already been started (double click, reload)."""
-    started = db.session.execute(
-        update(LeadImport)
-        .where(LeadImport.id == import_id, LeadImport.status == "uploaded")
-        .values(status="queued", mapping=mapping, defaults=defaults, queued_at=utcnow())
-    ).rowcount
+    started = lifecycle.start(db.session, import_id, mapping, defaults)
     db.session.commit()
     if started:
         enqueue_job(import_id)
-    return bool(started)
+    return started
 
 
 def enqueue_job(import_id: int) -> str | None:
     """Put the import's job on the queue; None when Redis is unreachable (recovery enqueues it later)."""
-    from leadcrm.imports.engine.process import process_import
-
     attempt = db.session.scalar(db.select(LeadImport.attempt).filter_by(id=import_id))
     job_id = job_id_for(import_id, attempt)
     try:

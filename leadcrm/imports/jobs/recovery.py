@@ -5,18 +5,16 @@ The database decides; Redis is only asked whether a job still exists. Enqueueing
 the job id is deterministic per attempt (RQ refuses the second), and the claim in the engine lets
 only one attempt run.
 """
-from datetime import timedelta
-
-from flask import current_app
 from redis import RedisError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 
 from leadcrm.extensions import db, redis_connection
-from leadcrm.imports.jobs.control import is_stale, release_if_stale
+from leadcrm.imports import lifecycle
+from leadcrm.imports.failures import gave_up_message
 from leadcrm.imports.jobs.enqueue import enqueue_job, job_id_for
-from leadcrm.models import LeadImport, utcnow
+from leadcrm.models import LeadImport
 
 MAX_ATTEMPTS = 5
 # A job in one of these states will not run again; any other state means it will run (or is running).
@@ -25,18 +23,22 @@ _ENDED = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CAN
 
 def recover_stalled_imports() -> list[int]:
     """Re-queue running imports with a stale heartbeat and queued ones whose job is gone; ids re-queued."""
-    stale_before = utcnow() - timedelta(seconds=current_app.config["IMPORT_STALE_SECONDS"])
+    before = lifecycle.stale_before()
     candidates = db.session.execute(
         select(LeadImport.id, LeadImport.status, LeadImport.attempt).where(or_(
-            LeadImport.status == "queued", is_stale(stale_before))).order_by(LeadImport.id)
+            LeadImport.status == lifecycle.QUEUED, lifecycle.is_stale(before))).order_by(LeadImport.id)
     ).all()
     recovered = []
     for import_id, status, attempt in candidates:
-        if status == "running" and attempt >= MAX_ATTEMPTS:
-            _give_up(import_id, attempt, stale_before)
-            continue
-        if status == "running" and not release_if_stale(import_id, stale_before):
-            continue  # its worker came back to life (or it ended) meanwhile
+        if status == lifecycle.RUNNING:
+            if attempt >= MAX_ATTEMPTS:
+                lifecycle.give_up(db.session, import_id, before, gave_up_message(attempt))
+                db.session.commit()
+                continue
+            released = lifecycle.release_stale(db.session, import_id, before)
+            db.session.commit()
+            if not released:
+                continue  # its worker came back to life (or it ended) meanwhile
         try:
             if _job_alive(job_id_for(import_id, attempt)):
                 continue
@@ -46,18 +48,6 @@ def recover_stalled_imports() -> list[int]:
             recovered.append(import_id)
     db.session.commit()
     return recovered
-
-
-def _give_up(import_id: int, attempt: int, stale_before) -> None:
-    db.session.execute(
-        update(LeadImport)
-        .where(LeadImport.id == import_id, is_stale(stale_before))
-        .values(status="failed", finished_at=utcnow(), error_message=(
-            f"The import was interrupted {attempt} times (its worker stopped or was killed each time), "
-            "so it was not started again. The rows imported so far are kept. Check the worker's memory "
-            "and logs, then re-queue it from System Health: it resumes from its last checkpoint."))
-    )
-    db.session.commit()
 
 
 def _job_alive(job_id: str) -> bool:

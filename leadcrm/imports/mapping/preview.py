@@ -1,9 +1,10 @@
 """Step 4: the preview of the mapping page: the file's first rows, and its first row as it will be imported."""
 from dataclasses import dataclass
+from decimal import Decimal
 
 from leadcrm.imports.mapping.fields import FIELDS
-from leadcrm.imports.rows import Invalid, LeadValues, compile_row_rules
-from leadcrm.imports.upload import sniff, storage
+from leadcrm.imports.rows import Invalid, LeadRow, compile_row_rules
+from leadcrm.imports.upload import sample, storage
 from leadcrm.models import LeadImport
 
 
@@ -15,9 +16,11 @@ class SampleRow:
     invalid: str = ""
 
 
-def first_rows(imp: LeadImport) -> list[list[str]]:
-    """The first rows of the import's file, each as wide as its header."""
-    return sniff.first_rows(storage.path_of(imp.stored_name), imp.encoding, imp.delimiter)
+def first_rows(imp: LeadImport, count: int = sample.PREVIEW_ROWS) -> list[list[str]]:
+    """The first data rows of the import's file, each as wide as its header, read from its start only."""
+    data, truncated = sample.read_start(storage.path_of(imp.stored_name))
+    text = sample.decode_start(data, truncated, imp.encoding, errors="replace")
+    return sample.data_rows(sample.parse(text, truncated, imp.delimiter))[:count]
 
 
 def examples(header: list[str], rows: list[list[str]]) -> list[list[str]]:
@@ -35,8 +38,10 @@ def sample_row(header: list[str], rows: list[list[str]], mapping: dict[str, str]
     return SampleRow(values=[(label, _shown(result, field)) for field, label in FIELDS.items()])
 
 
-def _shown(lead: LeadValues, field: str) -> str:
+def _shown(lead: LeadRow, field: str) -> str:
     value = getattr(lead, field)
     if field == "tags":
         return ", ".join((value or {}).values())
+    if field == "deal_value" and value is not None:
+        return str(Decimal(value).quantize(Decimal("0.01")))  # as the numeric(14, 2) column will hold it
     return "" if value is None else str(value)

@@ -1,8 +1,9 @@
 """Undo a finished import: delete the leads it created, then the companies and tags only they used."""
-from sqlalchemy import delete, exists, update
+from sqlalchemy import delete, exists
 
 from leadcrm.extensions import db
-from leadcrm.models import Company, Lead, LeadImport, Tag, lead_tag, utcnow
+from leadcrm.imports import lifecycle
+from leadcrm.models import Company, Lead, LeadImport, Tag, lead_tag
 
 # Bound IN lists well under SQLite's and PostgreSQL's parameter limits.
 ID_CHUNK = 1000
@@ -35,7 +36,7 @@ def undo_import(imp: LeadImport) -> int:
         db.session.execute(
             delete(Tag).where(Tag.id.in_(chunk), ~exists().where(lead_tag.c.tag_id == Tag.id))
         )
-    db.session.execute(update(LeadImport).where(LeadImport.id == imp.id).values(undone_at=utcnow()))
+    lifecycle.mark_undone(db.session, imp.id)
     db.session.commit()
     return deleted
 

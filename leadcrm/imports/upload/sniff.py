@@ -12,11 +12,9 @@ from pathlib import Path
 
 from charset_normalizer import from_bytes
 
-from leadcrm.imports.upload.storage import codec
+from leadcrm.imports.upload.labels import DELIMITER_NAMES, encoding_label
+from leadcrm.imports.upload.sample import PREVIEW_ROWS, SAMPLE_BYTES, data_rows, decode_start, parse, read_start
 
-SAMPLE_BYTES = 64 * 1024
-PREVIEW_ROWS = 5
-DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars (|)"}
 SAVE_AS_CSV = "In Excel use File → Save As → CSV UTF-8, then upload the CSV file."
 CHOOSE_CSV = "Choose the CSV file that holds your leads."
 UNPACK = "Unpack it and upload the CSV file inside."
@@ -107,49 +105,6 @@ def sniff(path: Path, encoding: str | None = None, delimiter: str | None = None)
         header=records[0],
         rows=data_rows(records)[:PREVIEW_ROWS],
     )
-
-
-def first_rows(path: Path, encoding: str, delimiter: str, count: int = PREVIEW_ROWS) -> list[list[str]]:
-    """The first data rows of a checked file, each as wide as its header, read from its start only."""
-    data, truncated = read_start(path)
-    text = decode_start(data, truncated, encoding, errors="replace")
-    return data_rows(parse(text, truncated, delimiter))[:count]
-
-
-def read_start(path: Path) -> tuple[bytes, bool]:
-    """The first SAMPLE_BYTES of the file, and whether there is more."""
-    with open(path, "rb") as file:
-        data = file.read(SAMPLE_BYTES + 1)
-    return data[:SAMPLE_BYTES], len(data) > SAMPLE_BYTES
-
-
-def decode_start(data: bytes, truncated: bool, encoding: str, errors: str = "strict") -> str:
-    """Decode the sample; when the file goes on, keep only complete lines (the cut may split a character)."""
-    text = codecs.getincrementaldecoder(codec(encoding))(errors).decode(data, final=not truncated)
-    if truncated:
-        text = text[: max(text.rfind("\n"), text.rfind("\r")) + 1]
-    return text
-
-
-def parse(text: str, truncated: bool, delimiter: str) -> list[list[str]]:
-    """The CSV records of the sample; when the file goes on, the last one may be cut short, so it is dropped
-    (but never the header: a first data row longer than the sample is the rows check's to report)."""
-    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    return records[:-1] if truncated and len(records) > 1 else records
-
-
-def data_rows(records: list[list[str]]) -> list[list[str]]:
-    """The records after the header that hold a value, padded or cut to the header's width."""
-    width = len(records[0]) if records else 0
-    return [(record + [""] * width)[:width] for record in records[1:] if any(cell.strip() for cell in record)]
-
-
-def encoding_label(encoding: str) -> str:
-    """The name people know an encoding by: windows-1252, UTF-16, ISO-8859-1."""
-    name = codecs.lookup(encoding).name
-    if re.fullmatch(r"cp125\d", name):
-        return "windows-" + name[2:]
-    return name.upper().replace("ISO8859", "ISO-8859") if name.startswith(("utf", "iso")) else name
 
 
 def guess_encoding(data: bytes, truncated: bool) -> str | None:

@@ -1,8 +1,7 @@
-"""The wizard's forms: upload, the offer to read a file another way, and the mapping built per header."""
+"""The mapping step's form, built per header: a lead field for each column, and values for every row."""
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import HiddenField, SelectChoice, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms import SelectChoice, SelectField, StringField, SubmitField
+from wtforms.validators import Length
 
 from leadcrm.imports.mapping.fields import (
     DO_NOT_IMPORT,
@@ -20,26 +19,6 @@ STATUS_CHOICES = [
     SelectChoice("", "From the file, else New"),
     *(SelectChoice(status, status.capitalize()) for status in LEAD_STATUSES),
 ]
-
-
-class UploadForm(FlaskForm):
-    file = FileField(
-        "CSV file",
-        validators=[
-            FileRequired("Choose a CSV file to upload."),
-            FileAllowed(
-                ["csv", "tsv", "txt"],
-                "Only .csv, .tsv and .txt files can be imported. "
-                "For an Excel workbook use File → Save As → CSV UTF-8 first.",
-            ),
-        ],
-    )
-
-
-class OfferForm(FlaskForm):
-    """The upload page's button that checks the same upload again with another encoding or delimiter."""
-
-    upload = HiddenField(validators=[DataRequired()])
 
 
 class MappingForm(FlaskForm):

@@ -1,0 +1,174 @@
+"""The import's states and every transition between them: the only writer of LeadImport.status.
+
+        create          start                claim
+    ──────────▶ uploaded ──────▶ queued ───────────▶ running ──▶ completed
+                                 │  ▲ ▲                │ │ │
+                         cancel  │  │ └─ release_stale ┘ │ └──▶ cancelled  (cancel asked, seen at a batch)
+                                 ▼  │                    ▼
+                          cancelled └────── requeue ── failed  (fail; give_up after too many attempts)
+
+A running import belongs to one attempt (its number is the fencing token): every write of the engine
+goes through fence(), which matches the attempt, so a worker presumed dead can never commit again.
+Undo is not a state: it stamps undone_at on a finished import.
+
+Each transition is one UPDATE … WHERE status = … (compare-and-set) on the caller's session or
+connection, and the caller commits: the engine's transitions share their transaction with the rows
+they stand for (fence with the batch it checkpoints).
+"""
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
+from enum import Enum
+
+from flask import current_app
+from redis import RedisError
+from rq import Worker
+from sqlalchemy import func, or_, select, update
+
+from leadcrm.extensions import import_queue
+from leadcrm.models import IMPORT_STATUSES, LeadImport, utcnow
+
+UPLOADED, QUEUED, RUNNING, COMPLETED, FAILED, CANCELLED = IMPORT_STATUSES
+_TABLE = LeadImport.__table__
+
+
+class Fenced(Exception):
+    """A newer attempt owns the import (this one was presumed dead): stop without writing."""
+
+
+class Signal(Enum):
+    """What the engine should do after a fenced write."""
+
+    CONTINUE = "continue"
+    CANCEL = "cancel"  # a person asked to cancel: stop at this batch
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """The import as the claiming attempt found it: what the engine needs, and its fencing token."""
+
+    id: int
+    attempt: int
+    workspace_id: int
+    stored_name: str
+    encoding: str
+    delimiter: str
+    header: list
+    mapping: dict
+    defaults: dict
+    checkpoint_rows: int
+
+
+def stale_before(now: datetime | None = None) -> datetime:
+    """Heartbeats older than this mean the running import's worker is gone (IMPORT_STALE_SECONDS)."""
+    return (now or utcnow()) - timedelta(seconds=current_app.config["IMPORT_STALE_SECONDS"])
+
+
+def is_stale(before: datetime):
+    """SQL condition: running, and its worker has not beaten since `before`."""
+    return (LeadImport.status == RUNNING) & or_(LeadImport.heartbeat_at.is_(None), LeadImport.heartbeat_at < before)
+
+
+def worker_alive() -> bool:
+    """Some worker listens on the import queue; an unreachable Redis means none will run anything."""
+    try:
+        return Worker.count(queue=import_queue()) > 0
+    except RedisError:
+        return False
+
+
+def create(session, **columns) -> LeadImport:
+    """A new import of a checked upload, waiting for its mapping."""
+    imp = LeadImport(status=UPLOADED, **columns)
+    session.add(imp)
+    session.flush()
+    return imp
+
+
+def start(session, import_id: int, mapping: dict, defaults: dict) -> bool:
+    """uploaded → queued with the mapping frozen; False if it was started already (double click, reload)."""
+    return _cas(session, import_id, LeadImport.status == UPLOADED,
+                status=QUEUED, mapping=mapping, defaults=defaults, queued_at=utcnow())
+
+
+def claim(conn, import_id: int) -> Claimed | None:
+    """queued (or running with a stale heartbeat) → running, attempt + 1; None if another attempt owns it."""
+    now = utcnow()
+    row = conn.execute(
+        update(_TABLE)
+        .where(_TABLE.c.id == import_id, or_(_TABLE.c.status == QUEUED, is_stale(stale_before(now))))
+        .values(status=RUNNING, attempt=_TABLE.c.attempt + 1, heartbeat_at=now,
+                started_at=func.coalesce(_TABLE.c.started_at, now), error_message=None)
+        .returning(*(_TABLE.c[f.name] for f in fields(Claimed)))
+    ).first()
+    return None if row is None else Claimed(**row._asdict())
+
+
+def fence(conn, claimed: Claimed, **values) -> Signal:
+    """Heartbeat (and the given columns) only while this attempt still owns the import; raises Fenced."""
+    row = conn.execute(
+        update(_TABLE)
+        .where(_TABLE.c.id == claimed.id, _TABLE.c.attempt == claimed.attempt, _TABLE.c.status == RUNNING)
+        .values(heartbeat_at=utcnow(), **values)
+        .returning(_TABLE.c.cancel_requested)
+    ).first()
+    if row is None:
+        raise Fenced
+    return Signal.CANCEL if row.cancel_requested else Signal.CONTINUE
+
+
+def finish(conn, claimed: Claimed, status: str) -> None:
+    """running → completed or cancelled, by the attempt that owns it."""
+    assert status in (COMPLETED, CANCELLED)
+    values = {"status": status, "finished_at": utcnow()}
+    if status == COMPLETED:
+        values["total_rows"] = _TABLE.c.processed  # equal by construction; exact even if the file changed
+    fence(conn, claimed, **values)
+
+
+def fail(conn, claimed: Claimed, message: str) -> None:
+    """running → failed with a message a person can act on, unless a newer attempt took it over."""
+    conn.execute(
+        update(_TABLE)
+        .where(_TABLE.c.id == claimed.id, _TABLE.c.attempt == claimed.attempt, _TABLE.c.status == RUNNING)
+        .values(status=FAILED, finished_at=utcnow(), error_message=message)
+    )
+
+
+def cancel(session, import_id: int) -> bool:
+    """Ask a queued or running import to stop; False if it has finished."""
+    # Still queued means no worker has claimed it: nothing to wait for, so it ends here.
+    cancelled = _cas(session, import_id, LeadImport.status == QUEUED,
+                     status=CANCELLED, cancel_requested=True, finished_at=utcnow())
+    # A running import is stopped by its worker at the next batch, which sets the final status.
+    return cancelled or _cas(session, import_id, LeadImport.status == RUNNING, cancel_requested=True)
+
+
+def release_stale(session, import_id: int, before: datetime) -> bool:
+    """running with a heartbeat older than `before` → queued, so that a new attempt may claim it."""
+    return _cas(session, import_id, is_stale(before), status=QUEUED, queued_at=utcnow())
+
+
+def requeue_failed(session, import_id: int) -> bool:
+    """failed → queued: it resumes from its checkpoint."""
+    return _cas(session, import_id, LeadImport.status == FAILED,
+                status=QUEUED, queued_at=utcnow(), finished_at=None, error_message=None)
+
+
+def give_up(session, import_id: int, before: datetime, message: str) -> bool:
+    """running with a stale heartbeat → failed: its attempts keep dying."""
+    return _cas(session, import_id, is_stale(before), status=FAILED, finished_at=utcnow(), error_message=message)
+
+
+def mark_undone(session, import_id: int) -> bool:
+    """Stamp a finished import as undone, once."""
+    return _cas(session, import_id, LeadImport.status.in_((COMPLETED, FAILED, CANCELLED)) & LeadImport.undone_at.is_(None),
+                undone_at=utcnow())
+
+
+def status_of(session, import_id: int) -> str | None:
+    return session.scalar(select(LeadImport.status).filter_by(id=import_id))
+
+
+def _cas(session, import_id: int, condition, **values) -> bool:
+    return bool(session.execute(update(LeadImport).where(LeadImport.id == import_id, condition).values(**values)).rowcount)
+

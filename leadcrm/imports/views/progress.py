@@ -1,0 +1,53 @@
+"""An import's page: its progress (a fragment polled while it is queued or running), and Cancel."""
+from flask import flash, redirect, render_template, url_for
+
+from leadcrm.imports import lifecycle
+from leadcrm.imports.blueprint import bp
+from leadcrm.imports.jobs.control import cancel_import
+from leadcrm.imports.mapping.fields import FIELDS
+from leadcrm.imports.results.progress import timing
+from leadcrm.imports.results.undo import can_undo
+from leadcrm.imports.views.outcome import issues_context
+from leadcrm.models import LeadImport, utcnow
+from leadcrm.scoping import get_in_workspace_or_404
+
+# htmx stops polling when a poll answers 286; the finished fragment carries no trigger either.
+STOP_POLLING = 286
+
+
+@bp.get("/<int:import_id>")
+def show(import_id):
+    """An import's progress, mapping, defaults and error details."""
+    imp = get_in_workspace_or_404(LeadImport, import_id)
+    return render_template(
+        "imports/show.html", imp=imp, fields=FIELDS, **progress_context(imp), **issues_context(imp),
+    )
+
+
+@bp.get("/<int:import_id>/progress")
+def progress(import_id):
+    """The progress fragment, polled every second while the import is queued or running."""
+    imp = get_in_workspace_or_404(LeadImport, import_id)
+    html = render_template("imports/_progress.html", imp=imp, **progress_context(imp))
+    if imp.is_finished:
+        # The error details on the page were rendered while the import ran: they reload on this event.
+        return html, STOP_POLLING, {"HX-Trigger": "import-finished"}
+    return html, 200
+
+
+@bp.post("/<int:import_id>/cancel")
+def cancel(import_id):
+    """Cancel a queued or running import."""
+    imp = get_in_workspace_or_404(LeadImport, import_id)
+    if cancel_import(imp.id):
+        flash("Cancelling the import. Leads imported so far stay; undo the import to remove them.", "success")
+    else:
+        flash("The import has already finished; there is nothing to cancel.", "error")
+    return redirect(url_for("imports.show", import_id=imp.id), 303)
+
+
+def progress_context(imp: LeadImport) -> dict:
+    """What the progress fragment shows besides the import row."""
+    # The only Redis call of the poll, and only while queued: is anyone going to take the job?
+    no_worker = imp.status == lifecycle.QUEUED and not lifecycle.worker_alive()
+    return {"timing": timing(imp, utcnow()), "no_worker": no_worker, "can_undo": can_undo(imp)}
