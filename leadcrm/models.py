@@ -17,7 +17,11 @@ LEAD_STATUSES = ("new", "contacted", "qualified", "converted", "lost")
 IMPORT_STATUSES = ("uploaded", "queued", "running", "completed", "failed", "cancelled")
 ACTIVE_IMPORT_STATUSES = ("queued", "running")
 FINISHED_IMPORT_STATUSES = ("completed", "failed", "cancelled")
-ISSUE_KINDS = ("duplicate", "invalid", "error")
+ISSUE_KINDS = ("duplicate", "invalid", "unchanged", "error")
+# What an import does with a row whose email belongs to a lead of the workspace, and how it updates it.
+EXISTING_LEADS = ("skip", "update")
+BLANK_CELLS = ("leave", "clear")
+TAG_MODES = ("add", "replace")
 
 
 def utcnow() -> datetime:
@@ -117,8 +121,12 @@ class LeadImport(db.Model):
     __tablename__ = "lead_import"
     __table_args__ = (
         CheckConstraint(_in("status", IMPORT_STATUSES), name="status"),
+        CheckConstraint(_in("existing_leads", EXISTING_LEADS), name="existing_leads"),
+        CheckConstraint(_in("blank_cells", BLANK_CELLS), name="blank_cells"),
+        CheckConstraint(_in("tag_mode", TAG_MODES), name="tag_mode"),
         Index("ix_lead_import_workspace_created", "workspace_id", "id"),
         Index("ix_lead_import_status", "status"),
+        Index("ix_lead_import_check_of", "check_of_id"),
     )
     id = db.Column(db.Integer, primary_key=True)
     workspace_id = db.Column(db.ForeignKey("workspace.id", ondelete="CASCADE"), nullable=False)
@@ -134,9 +142,15 @@ class LeadImport(db.Model):
     delimiter = db.Column(db.String(1), nullable=False, default=",")
     header = db.Column(db.JSON, nullable=False, default=list)
 
-    # 3 mapping: {"CSV column": "field"}; defaults: {"source": str, "status": str, "tags": [str]}
+    # 3 mapping: {"CSV column": "field"}; defaults: {"source": str, "status": str, "tags": [str]}. Kept while
+    # the import waits for its start (the mapping page shows them again), frozen when it starts.
     mapping = db.Column(db.JSON)
     defaults = db.Column(db.JSON)
+    existing_leads = db.Column(db.String(10), nullable=False, default="skip")
+    blank_cells = db.Column(db.String(10), nullable=False, default="leave")
+    tag_mode = db.Column(db.String(10), nullable=False, default="add")
+    # A check of the whole file is an import of its own that writes no lead, of the import it checks.
+    check_of_id = db.Column(db.ForeignKey("lead_import.id", ondelete="CASCADE"))
 
     # 5 queue and 6 engine
     queued_at = db.Column(db.DateTime)
@@ -153,12 +167,22 @@ class LeadImport(db.Model):
     # Checkpoint: the file's rows (blank records excluded) whose outcome is committed; a resumed attempt skips them.
     checkpoint_rows = db.Column(db.Integer, nullable=False, default=0)
     processed = db.Column(db.Integer, nullable=False, default=0)
-    successful = db.Column(db.Integer, nullable=False, default=0)
+    successful = db.Column(db.Integer, nullable=False, default=0)  # new leads + updated leads
+    updated = db.Column(db.Integer, nullable=False, default=0)
     skipped = db.Column(db.Integer, nullable=False, default=0)
     errors = db.Column(db.Integer, nullable=False, default=0)
 
     workspace = db.relationship(Workspace)
     created_by = db.relationship(User)
+    check_of = db.relationship("LeadImport", remote_side=[id])
+
+    @property
+    def created(self) -> int:
+        return self.successful - self.updated
+
+    @property
+    def is_check(self) -> bool:
+        return self.check_of_id is not None
 
     @property
     def is_active(self) -> bool:
@@ -170,20 +194,59 @@ class LeadImport(db.Model):
 
 
 class ImportRowIssue(db.Model):
-    """A skipped or error row of an import: where it is, why, and its original values."""
+    """A skipped or error row of an import: where it is, why (a code and the column, to group by; the
+    message, to read), and its original values."""
 
     __tablename__ = "import_row_issue"
     __table_args__ = (
         UniqueConstraint("import_id", "line"),
         CheckConstraint(_in("kind", ISSUE_KINDS), name="kind"),
         Index("ix_import_row_issue_import_kind", "import_id", "kind", "line"),
+        Index("ix_import_row_issue_group", "import_id", "code", "column_name", "line"),
     )
     id = db.Column(db.Integer, primary_key=True)
     import_id = db.Column(db.ForeignKey("lead_import.id", ondelete="CASCADE"), nullable=False)
     line = db.Column(db.Integer, nullable=False)
     kind = db.Column(db.String(20), nullable=False)
+    code = db.Column(db.String(40), nullable=False)
+    column_name = db.Column(db.Text)
     reason = db.Column(db.Text, nullable=False)
     values = db.Column(db.JSON, nullable=False)
+
+
+class LeadChange(db.Model):
+    """A value an import changed on an existing lead: before and after, for the list of changes and an
+    exact undo. Written in the same transaction as the change and the import's checkpoint."""
+
+    __tablename__ = "lead_change"
+    __table_args__ = (
+        UniqueConstraint("import_id", "lead_id", "field"),
+        Index("ix_lead_change_lead_field", "lead_id", "field", "id"),
+        Index("ix_lead_change_import_field", "import_id", "field", "id"),
+    )
+    id = db.Column(db.Integer, primary_key=True)
+    import_id = db.Column(db.ForeignKey("lead_import.id", ondelete="CASCADE"), nullable=False)
+    lead_id = db.Column(db.ForeignKey("lead.id", ondelete="CASCADE"), nullable=False)
+    line = db.Column(db.Integer, nullable=False)
+    field = db.Column(db.String(20), nullable=False)
+    # JSON values as the lead field holds them: text, a whole number, an amount as "1234.50", a company
+    # name (or null), a sorted list of tag names.
+    before = db.Column(db.JSON)
+    after = db.Column(db.JSON)
+    # Set by undo: "restored", or "kept" when something changed the field again since.
+    undo = db.Column(db.String(10))
+
+    lead = db.relationship(Lead)
+
+
+class ImportSeenEmail(db.Model):
+    """An email an import has decided that the lead table cannot tell it: an existing lead it matched
+    (update mode), or any row of a check (which writes no lead). Later rows with it are duplicates."""
+
+    __tablename__ = "import_seen_email"
+    import_id = db.Column(db.ForeignKey("lead_import.id", ondelete="CASCADE"), primary_key=True)
+    email_key = db.Column(db.Text, primary_key=True)
+    line = db.Column(db.Integer, nullable=False)
 
 
 class SavedMapping(db.Model):
@@ -194,4 +257,6 @@ class SavedMapping(db.Model):
     workspace_id = db.Column(db.ForeignKey("workspace.id", ondelete="CASCADE"), nullable=False)
     header_key = db.Column(db.String(64), nullable=False)
     mapping = db.Column(db.JSON, nullable=False)
+    # The choices made with it: {"existing_leads", "blank_cells", "tag_mode"}.
+    choices = db.Column(db.JSON)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)

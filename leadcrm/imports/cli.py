@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from werkzeug.datastructures import FileStorage
 
 from leadcrm.extensions import db
@@ -27,41 +27,57 @@ from leadcrm.models import LeadImport, Workspace
 @click.option("--workspace", required=True, help="name of the workspace to import into")
 @click.option("--map", "maps", multiple=True, metavar='"CSV column=field"',
               help="map a column to a lead field (repeatable); without it, columns are mapped by their names")
+@click.option("--update", is_flag=True, help="update leads that exist already (same email) instead of skipping them")
+@click.option("--clear-blanks", is_flag=True, help="with --update: a blank cell clears the lead's value")
+@click.option("--replace-tags", is_flag=True, help="with --update: the file's tags replace the lead's")
+@click.option("--check", is_flag=True, help="check the whole file: print the figures the import would give, write nothing")
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object with the final counts, no progress bar")
 @with_appcontext
-def import_leads_command(file: Path, workspace: str, maps: tuple[str, ...], as_json: bool):
+def import_leads_command(file: Path, workspace: str, maps: tuple[str, ...], update: bool, clear_blanks: bool,
+                         replace_tags: bool, check: bool, as_json: bool):
     """Import a CSV file of leads into a workspace, in the foreground."""
     workspace_id = db.session.scalar(select(Workspace.id).filter_by(name_key=name_key(workspace)))
     if workspace_id is None:
         raise click.ClickException(f"There is no workspace named {workspace!r}. "
                                    "Create it with: flask create-user EMAIL --password … --workspace NAME")
-    import_id = _create_import(file, workspace_id, maps)
+    if (clear_blanks or replace_tags) and not update:
+        raise click.BadParameter("--clear-blanks and --replace-tags go with --update.", param_hint="--update")
+    choices = {"existing_leads": "update" if update else "skip", "blank_cells": "clear" if clear_blanks else "leave",
+               "tag_mode": "replace" if replace_tags else "add"}
+    import_id, run_id = _create_import(file, workspace_id, maps, choices, check)
     started = time.monotonic()
-    progress = None if as_json or not sys.stderr.isatty() else _Progress(import_id)
+    progress = None if as_json or not sys.stderr.isatty() else _Progress(run_id)
     try:
-        process_import(import_id)
+        process_import(run_id)
     except Exception:
         pass  # the engine has marked the import failed with its message, shown below
     finally:
         if progress:
             progress.stop()
-    imp = db.session.get(LeadImport, import_id)
+    imp = db.session.get(LeadImport, run_id)
     db.session.refresh(imp)
     figures = {"total": imp.total_rows or 0, "processed": imp.processed, "successful": imp.successful,
-               "skipped": imp.skipped, "errors": imp.errors, "seconds": round(time.monotonic() - started, 3)}
+               "new": imp.created, "updated": imp.updated, "skipped": imp.skipped, "errors": imp.errors,
+               "seconds": round(time.monotonic() - started, 3)}
+    status, message = imp.status, imp.error_message
+    if check:
+        _forget(import_id)
     if as_json:
         click.echo(json.dumps(figures))
     else:
-        click.echo(f"Import {import_id} {imp.status}: {figures['processed']:,} of {figures['total']:,} rows, "
-                   f"{figures['successful']:,} imported, {figures['skipped']:,} skipped, "
+        what = "Check" if check else f"Import {import_id}"
+        verb = "would be imported" if check else "imported"
+        updated = f" ({figures['new']:,} new, {figures['updated']:,} updated)" if update else ""
+        click.echo(f"{what} {status}: {figures['processed']:,} of {figures['total']:,} rows, "
+                   f"{figures['successful']:,} {verb}{updated}, {figures['skipped']:,} skipped, "
                    f"{figures['errors']:,} errors, in {figures['seconds']:.1f} s.")
-    if imp.status != "completed":
-        raise click.ClickException(imp.error_message or f"The import ended {imp.status}.")
+    if status != "completed":
+        raise click.ClickException(message or f"The {'check' if check else 'import'} ended {status}.")
 
 
-def _create_import(file: Path, workspace_id: int, maps: tuple[str, ...]) -> int:
-    """Store the file as an upload, check it, map it and queue it, as the wizard would (without the queue:
-    this process runs it)."""
+def _create_import(file: Path, workspace_id: int, maps: tuple[str, ...], choices: dict, check: bool) -> tuple[int, int]:
+    """Store the file as an upload, check it, map it and queue it (or its check), as the wizard would
+    (without the queue: this process runs it). The import's id, and the id to run (the check's)."""
     with file.open("rb") as stream:
         pending = storage.save_upload(FileStorage(stream, filename=file.name), workspace_id)
     sniffed = sniff(storage.pending_path(pending.stored_name))
@@ -74,9 +90,21 @@ def _create_import(file: Path, workspace_id: int, maps: tuple[str, ...]) -> int:
         storage.discard(pending.stored_name)
         raise click.ClickException(" ".join(problems))
     imp = accept(pending, sniffed, created_by_id=None)
-    lifecycle.start(db.session, imp.id, mapping, {})
+    if check:
+        run_id = lifecycle.start_check(db.session, imp.id, mapping, {}, choices).id
+    else:
+        lifecycle.start(db.session, imp.id, mapping, {}, choices)
+        run_id = imp.id
     db.session.commit()
-    return imp.id
+    return imp.id, run_id
+
+
+def _forget(import_id: int) -> None:
+    """A check from the command line leaves nothing behind: its upload, its import and their results go."""
+    stored_name = db.session.scalar(select(LeadImport.stored_name).filter_by(id=import_id))
+    storage.path_of(stored_name).unlink(missing_ok=True)
+    db.session.execute(delete(LeadImport).where(LeadImport.id == import_id))  # its check and results cascade
+    db.session.commit()
 
 
 def _mapping(maps: tuple[str, ...], header: list[str]) -> dict[str, str]:

@@ -2,10 +2,13 @@
 
         create          start                claim
     ──────────▶ uploaded ──────▶ queued ───────────▶ running ──▶ completed
-                                 │  ▲ ▲                │ │ │
-                         cancel  │  │ └─ release_stale ┘ │ └──▶ cancelled  (cancel asked, seen at a batch)
-                                 ▼  │                    ▼
-                          cancelled └────── requeue ── failed  (fail; give_up after too many attempts)
+                   │             │  ▲ ▲                │ │ │
+                   │     cancel  │  │ └─ release_stale ┘ │ └──▶ cancelled  (cancel asked, seen at a batch)
+                   │             ▼  │                    ▼
+                   │      cancelled └────── requeue ── failed  (fail; give_up after too many attempts)
+                   │ start_check
+                   └──────────▶ a check of the whole file: an import of its own that is born queued,
+                                goes the same way from there, and writes no lead
 
 A running import belongs to one attempt (its number is the fencing token): every write of the engine
 goes through fence(), which matches the attempt, so a worker presumed dead can never commit again.
@@ -55,6 +58,10 @@ class Claimed:
     header: list
     mapping: dict
     defaults: dict
+    existing_leads: str
+    blank_cells: str
+    tag_mode: str
+    check_of_id: int | None
     checkpoint_rows: int
 
 
@@ -84,10 +91,32 @@ def create(session, **columns) -> LeadImport:
     return imp
 
 
-def start(session, import_id: int, mapping: dict, defaults: dict) -> bool:
-    """uploaded → queued with the mapping frozen; False if it was started already (double click, reload)."""
+def start(session, import_id: int, mapping: dict, defaults: dict, choices: dict) -> bool:
+    """uploaded → queued with the mapping and choices frozen; False if it was started already (double
+    click, reload). choices: existing_leads, blank_cells, tag_mode."""
     return _cas(session, import_id, LeadImport.status == UPLOADED,
-                status=QUEUED, mapping=mapping, defaults=defaults, queued_at=utcnow())
+                status=QUEUED, mapping=mapping, defaults=defaults, queued_at=utcnow(), **choices)
+
+
+def save_draft(session, import_id: int, mapping: dict, defaults: dict, choices: dict) -> bool:
+    """Keep the mapping page's choices on a waiting import, so the page shows them again; False once started."""
+    return _cas(session, import_id, LeadImport.status == UPLOADED, mapping=mapping, defaults=defaults, **choices)
+
+
+def start_check(session, import_id: int, mapping: dict, defaults: dict, choices: dict) -> LeadImport | None:
+    """A queued check of a waiting (uploaded) import's whole file with this mapping; None if it has started."""
+    imp = session.get(LeadImport, import_id, with_for_update=True)
+    if imp is None or imp.status != UPLOADED:
+        return None
+    check = LeadImport(
+        status=QUEUED, queued_at=utcnow(), check_of_id=imp.id, workspace_id=imp.workspace_id,
+        created_by_id=imp.created_by_id, original_filename=imp.original_filename, stored_name=imp.stored_name,
+        size_bytes=imp.size_bytes, encoding=imp.encoding, delimiter=imp.delimiter, header=imp.header,
+        mapping=mapping, defaults=defaults, **choices,
+    )
+    session.add(check)
+    session.flush()
+    return check
 
 
 def claim(conn, import_id: int) -> Claimed | None:

@@ -5,7 +5,6 @@ Kept free of database work: duplicates are decided by the engine against the uni
 The worker applies them once per row of files with millions of rows, so they are written for speed.
 """
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
 from typing import Callable, NamedTuple
@@ -57,8 +56,11 @@ class LeadRow(NamedTuple):
     notes: str
 
 
-@dataclass(slots=True)
-class Invalid:
+class Invalid(NamedTuple):
+    """Why the row is not a lead: a code of reasons.REASONS, the CSV column concerned, and the message."""
+
+    code: str
+    column: str | None
     reason: str
 
 
@@ -144,7 +146,7 @@ def compile_row_rules(header: list[str], mapping: dict[str, str], defaults: dict
     def apply(record: list[str]) -> LeadRow | Invalid:
         # A non-blank character anywhere in the joined values means some mapped value is not blank.
         if not "".join(mapped_values(record)).strip():
-            return Invalid("The row has no value in any mapped column.")
+            return Invalid("no_value", None, "The row has no value in any mapped column.")
         email = key = None
         if email_at is not None:
             email = record[email_at].strip()
@@ -152,7 +154,8 @@ def compile_row_rules(header: list[str], mapping: dict[str, str], defaults: dict
                 if not (len(email) <= 254 and _PLAIN_EMAIL(email)):
                     problem = email_problem(email)
                     if problem:
-                        return Invalid(f"Email {email!r} in column {email_column!r} is not a valid email address: {problem}")
+                        return Invalid("invalid_email", email_column,
+                                       f"Email {email!r} in column {email_column!r} is not a valid email address: {problem}")
                 key = email_key(email)
         status = default_status
         if status_at is not None:
@@ -160,24 +163,25 @@ def compile_row_rules(header: list[str], mapping: dict[str, str], defaults: dict
             if raw:
                 status = STATUSES.get(raw) or STATUSES.get(raw.lower())
                 if status is None:
-                    return Invalid(f"Status {raw!r} in column {status_column!r} is not one of {EXPECTED_STATUSES}.")
+                    return Invalid("invalid_status", status_column,
+                                   f"Status {raw!r} in column {status_column!r} is not one of {EXPECTED_STATUSES}.")
         score = None
         if score_at is not None:
             raw = record[score_at].strip()
             if raw:
                 score = int(raw.partition(".")[0]) if _WHOLE(raw) else None
                 if score is None or abs(score) > MAX_SCORE:
-                    return Invalid(f"Score {raw!r} in column {score_column!r} is not a whole number (e.g. 85).")
+                    return Invalid("invalid_score", score_column,
+                                   f"Score {raw!r} in column {score_column!r} is not a whole number (e.g. 85).")
         deal = None
         if deal_at is not None:
             raw = record[deal_at].strip()
             if raw:
                 deal = deal_value_text(raw)
                 if deal is None:
-                    return Invalid(
-                        f"Deal Value {raw!r} in column {deal_column!r} is not a non-negative amount "
-                        "with at most 2 decimals (e.g. 1234.50 or $1,234.50)."
-                    )
+                    return Invalid("invalid_deal_value", deal_column,
+                                   f"Deal Value {raw!r} in column {deal_column!r} is not a non-negative amount "
+                                   "with at most 2 decimals (e.g. 1234.50 or $1,234.50).")
         company, company_key = "", None
         if company_at is not None:
             raw = record[company_at]
@@ -211,3 +215,24 @@ def compile_row_rules(header: list[str], mapping: dict[str, str], defaults: dict
         )
 
     return apply
+
+
+def field_bit(field: str) -> int:
+    """The bit of a LeadRow field in the masks of compile_given_fields."""
+    return 1 << LeadRow._fields.index(field)
+
+
+def compile_given_fields(header: list[str], mapping: dict[str, str]) -> Callable[[list[str]], int]:
+    """Build the function that tells which lead fields a record gives a value for (a mask of field_bit):
+    what updating an existing lead with the record may change. The engine calls it for rows with an email."""
+    columns = [(header.index(column), field_bit(field)) for column, field in mapping.items() if field in FIELDS]
+
+    def given(record: list[str]) -> int:
+        mask = 0
+        for at, bit in columns:
+            cell = record[at]
+            if cell and not cell.isspace():
+                mask |= bit
+        return mask
+
+    return given

@@ -64,7 +64,8 @@ def _choices() -> dict:
         ).all(),
         "imports": db.session.execute(
             db.select(LeadImport.id, LeadImport.original_filename)
-            .where(LeadImport.workspace_id == workspace_id, LeadImport.status != "uploaded")
+            .where(LeadImport.workspace_id == workspace_id, LeadImport.status != "uploaded",
+                   LeadImport.check_of_id.is_(None))
             .order_by(LeadImport.id.desc())
         ).all(),
     }

@@ -185,7 +185,7 @@ def test_import_flow(page, live_server, tmp_path):
     page.wait_for_timeout(3000)
     assert hx_gets == [], f"still polling after completion: {hx_gets}"
 
-    # The history lists the import; its page shows the error details.
+    # The history lists the import; its page shows the problems grouped by reason, each with its rows.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Import Leads", exact=True).click()
     page.wait_for_load_state()
     history_row = page.locator("tr", has_text="flow-leads.csv")
@@ -194,11 +194,17 @@ def test_import_flow(page, live_server, tmp_path):
     page.get_by_role("link", name="flow-leads.csv").first.click()
     page.wait_for_load_state()
     assert figures(page) == expected.figures()
+    for group in ("Email not valid", "Status not recognised", "Deal value not an amount", "Wrong number of fields"):
+        expect(page.locator("li.group", has_text=group).first).to_be_visible()
+    for value in ("not-an-email", "Maybe", "abc"):
+        expect(page.locator("li.group", has_text=value).first).to_be_visible()
+    import_page = page.url
+    page.get_by_role("link", name="Every skipped and error row").click()
+    page.wait_for_load_state()
     for line, kind in expected.issues.items():
         line_cell = page.locator("td", has_text=re.compile(rf"^\s*{line}\s*$"))
         expect(page.locator("tr", has=line_cell).filter(has_text=kind).first).to_be_visible()
-    for value in ("not-an-email", "Maybe", "abc"):
-        expect(page.get_by_text(value).first).to_be_visible()
+    page.goto(import_page)
 
     # The error report: the original columns plus line and reason, one row per skipped or error row.
     report_link = page.get_by_role("link", name=re.compile("error report", re.I)).or_(

@@ -28,8 +28,13 @@ def make_import(workspace_id, user_id=None, **values) -> int:
     return imp.id
 
 
-def make_issue(import_id, line, kind="invalid", reason="bad row", values=None) -> None:
-    db.session.add(ImportRowIssue(import_id=import_id, line=line, kind=kind, reason=reason,
+# A code of each kind, for issues made without one.
+CODE_OF_KIND = {"duplicate": "existing_email", "invalid": "invalid_email", "unchanged": "unchanged", "error": "field_count"}
+
+
+def make_issue(import_id, line, kind="invalid", reason="bad row", values=None, code=None, column_name=None) -> None:
+    db.session.add(ImportRowIssue(import_id=import_id, line=line, kind=kind, code=code or CODE_OF_KIND[kind],
+                                  column_name=column_name, reason=reason,
                                   values=values if values is not None else [f"name{line}", f"x{line}", "Co"]))
 
 

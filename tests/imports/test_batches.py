@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from leadcrm.imports.engine.batches import BATCH_TEXT_LIMIT, LEAD_COLUMNS, LEAD_WIDTH, batches, values_json
-from leadcrm.imports.rows import compile_row_rules
+from leadcrm.imports.rows import Invalid, compile_row_rules
 
 
 @given(st.lists(st.text()))
@@ -21,7 +21,7 @@ def test_a_batch_holds_its_leads_flat_and_the_values_of_its_issues_as_json():
         (3, ["ANN@example.com ", "Ann again", ""], None),  # the same email, later in the batch
         (4, ["not-an-email", 'Bob "B"', "new"], None),
         (6, ["", "No email", "lost"], None),
-        (7, ["x", "y"], "Line 7 has 2 fields but the header has 3."),
+        (7, ["x", "y"], Invalid("field_count", None, "Line 7 has 2 fields but the header has 3.")),
     ]
     (batch,) = batches(iter(records), apply, 10, clean_values=False)
     assert batch.records == 5 and (batch.first_line, batch.last_line) == (2, 7)
@@ -32,9 +32,10 @@ def test_a_batch_holds_its_leads_flat_and_the_values_of_its_issues_as_json():
     assert (second["import_line"], second["email_key"], second["status"]) == (6, None, "lost")
     assert batch.keyed == {2: '["ann@example.com", "Ann", "new"]'}
     assert batch.repeats == [(3, 2, "ANN@example.com", '["ANN@example.com ", "Ann again", ""]')]
-    assert [(line, kind) for line, kind, _, _ in batch.issues] == [(4, "invalid"), (7, "error")]
-    assert json.loads(batch.issues[0][3]) == ["not-an-email", 'Bob "B"', "new"]
-    assert json.loads(batch.issues[1][3]) == ["x", "y"]
+    assert [(issue.line, issue.kind, issue.code) for issue in batch.issues] == [
+        (4, "invalid", "invalid_email"), (7, "error", "field_count")]
+    assert json.loads(batch.issues[0].values) == ["not-an-email", 'Bob "B"', "new"]
+    assert json.loads(batch.issues[1].values) == ["x", "y"]
 
 
 def test_wide_rows_end_a_batch_before_its_row_count_so_memory_stays_flat():

@@ -48,7 +48,7 @@ def test_history_is_paginated_and_shows_only_the_workspace(app, auth_client, oth
     assert "file-" not in other_client.get("/imports/").get_data(as_text=True)
 
 
-def test_detail_page_shows_mapping_defaults_and_error_details(app, auth_client, user):
+def test_detail_page_shows_mapping_defaults_and_problems_grouped_by_reason(app, auth_client, user):
     with app.app_context():
         import_id = make_import(user["workspace_id"], user["id"], original_filename="expo.csv",
                                 mapping={"First Name": "first_name", "Email": "email", "Company": ""})
@@ -60,10 +60,15 @@ def test_detail_page_shows_mapping_defaults_and_error_details(app, auth_client, 
     assert "<td>First Name</td>" in html and "First Name</td>" in html and ">Email</td>" in html
     assert "Do not import" in html
     assert "Webinar" in html and "contacted" in html and "spring, vip" in html
-    assert "Error details" in html and "Email &#39;nope&#39; is not valid." in html
-    assert "Email: a@x.com" in html and "All (2)" in html and "Duplicate (1)" in html
-    assert f'href="/imports/{import_id}/report.csv"' in html
+    groups = re.findall(r'data-group="([a-z_]+)">\s*<p><strong>([^<]+)</strong> — <span data-group-count>(\d+)</span>', html)
+    assert groups == [("existing_email", "Email already in this workspace", "1"), ("invalid_email", "Email not valid", "1")]
+    assert "A lead with email a@x.com already exists. (line 3)" in html and "Email &#39;nope&#39; is not valid. (line 5)" in html
+    assert f'href="/imports/{import_id}/issues?code=invalid_email&amp;column="' in html
+    assert f'href="/imports/{import_id}/report.csv?code=invalid_email&amp;column="' in html
+    assert f'href="/imports/{import_id}/report.csv"' in html and f'href="/imports/{import_id}/issues"' in html
     assert f'href="/imports/{import_id}/undo"' in html
+    rows = auth_client.get(f"/imports/{import_id}/issues").get_data(as_text=True)
+    assert "Email: a@x.com" in rows and "All (2)" in rows and "Duplicate (1)" in rows
 
 
 def test_error_details_filter_by_kind_and_paginate(app, auth_client, user):
@@ -131,4 +136,4 @@ def test_an_import_not_yet_started_links_to_its_mapping(app, auth_client, user):
                                 finished_at=None)
     html = auth_client.get(f"/imports/{import_id}").get_data(as_text=True)
     assert f'href="/imports/{import_id}/mapping"' in html and "has not been started" in html
-    assert f'id="import-{import_id}-progress"' not in html and "Error details" not in html
+    assert f'id="import-{import_id}-progress"' not in html and f'id="import-{import_id}-summary"' not in html

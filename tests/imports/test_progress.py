@@ -76,9 +76,10 @@ def test_show_page_includes_the_polling_section_while_running(app, auth_client, 
     html = auth_client.get(f"/imports/{import_id}").get_data(as_text=True)
     assert f'<section id="import-{import_id}-progress"' in html and 'hx-trigger="every 1s"' in html
     assert 'src="/static/vendor/htmx-2.0.11.min.js"' in html
-    # The error details reload when the finished fragment announces the end.
-    issues = re.search(rf'<section id="import-{import_id}-issues"[^>]*>', html).group(0)
-    assert f'hx-get="/imports/{import_id}/issues"' in issues and 'hx-trigger="import-finished from:body"' in issues
+    # The grouped outcome stays current while the import runs, and reloads when the fragment announces the end.
+    summary = re.search(rf'<section id="import-{import_id}-summary"[^>]*>', html).group(0)
+    assert f'hx-get="/imports/{import_id}/summary"' in summary
+    assert 'hx-trigger="every 5s, import-finished from:body"' in summary
 
 
 def test_queued_with_no_worker_says_so(app, auth_client, user):

@@ -55,7 +55,8 @@ def test_large_report_streams_in_chunks(app, auth_client, user):
     with app.app_context():
         import_id = make_import(user["workspace_id"], user["id"])
         db.session.execute(db.insert(db.metadata.tables["import_row_issue"]), [
-            {"import_id": import_id, "line": line, "kind": "duplicate", "reason": "dup", "values": ["a", "b", "c"]}
+            {"import_id": import_id, "line": line, "kind": "duplicate", "code": "existing_email", "reason": "dup",
+             "values": ["a", "b", "c"]}
             for line in range(2, 5002)
         ])
         db.session.commit()

@@ -73,7 +73,7 @@ def test_invalid_values_name_the_column_the_value_and_what_was_expected(values, 
 
 
 def test_a_row_without_any_mapped_value_is_invalid():
-    assert apply(row(Notes="   ")) == Invalid("The row has no value in any mapped column.")
+    assert apply(row(Notes="   ")) == Invalid("no_value", None, "The row has no value in any mapped column.")
     assert isinstance(compile_row_rules(HEADER, {"Notes": "notes"})(row(First="not mapped")), Invalid)
 
 

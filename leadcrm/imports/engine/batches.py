@@ -12,6 +12,7 @@ from operator import itemgetter
 from typing import Iterable, Iterator, NamedTuple
 
 from leadcrm.imports.engine.reader import readable
+from leadcrm.imports.reasons import kind_of
 from leadcrm.imports.rows import Invalid, LeadRow
 
 
@@ -39,9 +40,15 @@ class RowIssue(NamedTuple):
     """A skipped or error row, as import_row_issue stores it."""
 
     line: int
-    kind: str  # duplicate, invalid or error
+    kind: str  # reasons.REASONS[code].kind
+    code: str
+    column_name: str | None
     reason: str
     values: str  # the original values as JSON text
+
+    @classmethod
+    def of(cls, line: int, invalid: Invalid, values: str) -> "RowIssue":
+        return cls(line, kind_of(invalid.code), invalid.code, invalid.column, invalid.reason, values)
 
 
 class Repeat(NamedTuple):
@@ -67,17 +74,20 @@ class Batch:
     # The original values of each lead with an email, by line: the database may still refuse it as a
     # duplicate, and its issue then needs them (its email and key are in `leads`).
     keyed: dict[int, str] = field(default_factory=dict)
+    # In update mode, the lead fields each of those rows gives a value for (rows.compile_given_fields).
+    given: dict[int, int] = field(default_factory=dict)
     repeats: list[Repeat] = field(default_factory=list)
     issues: list[RowIssue] = field(default_factory=list)
 
 
-def batches(records: Iterable[tuple[int, list[str], str | None]], apply, size: int,
-            clean_values: bool) -> Iterator[Batch]:
+def batches(records: Iterable[tuple[int, list[str], Invalid | None]], apply, size: int,
+            clean_values: bool, given=None) -> Iterator[Batch]:
     """Apply the row rules (rows.compile_row_rules) to each record and yield batches of `size` records,
     or fewer when their values pass BATCH_TEXT_LIMIT characters (a batch holds its text about three
     times: as read, as cleaned, as JSON), so that memory stays flat however wide the rows are.
 
     clean_values: the file has undecodable bytes or NUL somewhere, so issue values are made storable.
+    given: in update mode, rows.compile_given_fields's function, applied to the rows with an email.
     """
     batch = Batch()
     first_of = {}  # email key → line of its first lead in this batch
@@ -89,13 +99,13 @@ def batches(records: Iterable[tuple[int, list[str], str | None]], apply, size: i
         batch.last_line = line
         text += sum(map(len, values))
         if problem is not None:
-            batch.issues.append(RowIssue(line, "error", problem,
-                                         values_json([readable(v) for v in values] if clean_values else values)))
+            batch.issues.append(RowIssue.of(line, problem,
+                                            values_json([readable(v) for v in values] if clean_values else values)))
             lead = None
         else:
             lead = apply(values)
             if type(lead) is Invalid:
-                batch.issues.append(RowIssue(line, "invalid", lead.reason, values_json(values)))
+                batch.issues.append(RowIssue.of(line, lead, values_json(values)))
                 lead = None
         if lead is not None:
             key = lead.email_key
@@ -104,6 +114,8 @@ def batches(records: Iterable[tuple[int, list[str], str | None]], apply, size: i
                 if earlier is None:
                     first_of[key] = line
                     batch.keyed[line] = values_json(values)
+                    if given is not None:
+                        batch.given[line] = given(values)
                 else:
                     batch.repeats.append(Repeat(line, earlier, lead.email, values_json(values)))
                     lead = None

@@ -1,16 +1,20 @@
-"""What a bulk writer provides: each database engine's fastest way to write a batch, and its tuning.
-
-sqlite_writer and postgres_writer are modules that satisfy BulkWriter; writer.BatchWriter picks one.
+"""What a bulk writer provides: each database engine's fastest way to read and write a batch's rows,
+and its tuning. sqlite_writer and postgres_writer are modules that satisfy BulkWriter; writer.bulk_writer
+picks one.
 """
 from typing import NamedTuple, Protocol
 
 from sqlalchemy import Connection
+
+from leadcrm.imports.engine.batches import RowIssue
+from leadcrm.imports.engine.updates import Current
 
 
 class Owner(NamedTuple):
     """The lead that holds an email key in the workspace, and where it came from."""
 
     email_key: str
+    lead_id: int
     import_id: int | None
     import_line: int | None
 
@@ -34,6 +38,29 @@ class BulkWriter(Protocol):
     def owners(self, conn: Connection, workspace_id: int, keys: list[str]) -> list[Owner]:
         """The workspace's leads with these email keys."""
 
-    def insert_issues(self, conn: Connection, import_id: int, issues: list) -> None:
-        """Insert the batch's row issues (batches.RowIssue)."""
+    def insert_issues(self, conn: Connection, import_id: int, issues: list[RowIssue]) -> None:
+        """Insert the batch's row issues."""
 
+    def seen(self, conn: Connection, import_id: int, keys: list[str]) -> dict[str, int]:
+        """Which of these email keys the import has seen (import_seen_email), with their lines."""
+
+    def insert_seen(self, conn: Connection, import_id: int, seen: list[tuple[str, int]]) -> None:
+        """Remember (email key, line) pairs the import has decided."""
+
+    def lock_import(self, conn: Connection, import_id: int) -> None:
+        """Hold the import's row (SQLite: the database) until the transaction ends: undo batches of one
+        import never run at once."""
+
+    def current(self, conn: Connection, lead_ids: list[int], lock: bool
+                ) -> tuple[list[Current], dict[int, dict[str, tuple[int, str]]]]:
+        """These leads' values and their tags (lead id → tag key → (tag id, name)); locked until the
+        transaction ends when `lock` (in id order, so that two imports never deadlock on them)."""
+
+    def update_leads(self, conn: Connection, rows: list[tuple]) -> None:
+        """Set (id, first_name, last_name, phone, company_id, status, source, lead_score, deal_value, notes)."""
+
+    def change_links(self, conn: Connection, removed: list[tuple[int, int]], added: list[tuple[int, int]]) -> None:
+        """Remove and add (lead id, tag id) links."""
+
+    def insert_changes(self, conn: Connection, import_id: int, rows: list[tuple]) -> None:
+        """Insert (lead id, line, field, before JSON, after JSON) rows of lead_change."""

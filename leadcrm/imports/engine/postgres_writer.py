@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql
 
 from leadcrm.imports.engine.batches import LEAD_COLUMNS, LEAD_WIDTH, RowIssue
 from leadcrm.imports.engine.bulk import Owner
+from leadcrm.imports.engine.updates import UPDATED_COLUMNS, Current
 from leadcrm.models import Lead
 
 # One batch per transaction: the staging tables empty themselves at commit, and a deadlock victim
@@ -37,6 +38,18 @@ _INSERT = (
     " INSERT INTO lead_tag (lead_id, tag_id)"
     " SELECT new.id, s.tag_id FROM link_stage s JOIN new ON new.import_line = s.import_line"
     ") SELECT import_line FROM new"
+)
+_UPDATE_STAGE = (
+    "CREATE TEMP TABLE IF NOT EXISTS update_stage (id integer, "
+    + ", ".join(f"{name} {Lead.__table__.c[name].type.compile(postgresql.dialect())}" for name in UPDATED_COLUMNS)
+    + ") ON COMMIT DELETE ROWS"
+)
+_UPDATE = (f"UPDATE lead SET {', '.join(f'{name} = s.{name}' for name in UPDATED_COLUMNS)}"
+           " FROM update_stage s WHERE lead.id = s.id")
+_CURRENT = (
+    "SELECT lead.id, lead.first_name, lead.last_name, lead.phone, lead.company_id, company.name, company.name_key,"
+    " lead.status, lead.source, lead.lead_score, lead.deal_value, lead.notes"
+    " FROM lead LEFT JOIN company ON company.id = lead.company_id WHERE lead.id = ANY(%s) ORDER BY lead.id"
 )
 _ISSUE_COLUMNS = ", ".join(f'"{name}"' for name in RowIssue._fields)  # "values" is an SQL keyword
 
@@ -92,8 +105,8 @@ def ensure_names(conn: Connection, table: str, workspace_id: int, names: list[tu
 
 def owners(conn: Connection, workspace_id: int, keys: list[str]) -> list[Owner]:
     with conn.connection.driver_connection.cursor() as cursor:
-        cursor.execute("SELECT email_key, import_id, import_line FROM lead WHERE workspace_id = %s AND email_key = ANY(%s)",
-                       (workspace_id, keys))
+        cursor.execute("SELECT email_key, id, import_id, import_line FROM lead"
+                       " WHERE workspace_id = %s AND email_key = ANY(%s)", (workspace_id, keys))
         return [Owner(*row) for row in cursor]
 
 
@@ -101,3 +114,59 @@ def insert_issues(conn: Connection, import_id: int, issues: list[RowIssue]) -> N
     with conn.connection.driver_connection.cursor() as cursor:
         _copy(cursor, f"COPY import_row_issue (import_id, {_ISSUE_COLUMNS}) FROM STDIN",
               ((import_id, *issue) for issue in issues))
+
+
+def seen(conn: Connection, import_id: int, keys: list[str]) -> dict[str, int]:
+    with conn.connection.driver_connection.cursor() as cursor:
+        cursor.execute("SELECT email_key, line FROM import_seen_email WHERE import_id = %s AND email_key = ANY(%s)",
+                       (import_id, keys))
+        return dict(cursor.fetchall())
+
+
+def insert_seen(conn: Connection, import_id: int, pairs: list[tuple[str, int]]) -> None:
+    with conn.connection.driver_connection.cursor() as cursor:
+        _copy(cursor, "COPY import_seen_email (import_id, email_key, line) FROM STDIN",
+              ((import_id, key, line) for key, line in pairs))
+
+
+def lock_import(conn: Connection, import_id: int) -> None:
+    with conn.connection.driver_connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM lead_import WHERE id = %s FOR UPDATE", (import_id,))
+
+
+def current(conn: Connection, lead_ids: list[int], lock: bool
+            ) -> tuple[list[Current], dict[int, dict[str, tuple[int, str]]]]:
+    with conn.connection.driver_connection.cursor() as cursor:
+        cursor.execute(_CURRENT + (" FOR UPDATE OF lead" if lock else ""), (lead_ids,))
+        leads = [Current(*row) for row in cursor]
+        cursor.execute("SELECT lead_tag.lead_id, tag.id, tag.name_key, tag.name FROM lead_tag"
+                       " JOIN tag ON tag.id = lead_tag.tag_id WHERE lead_tag.lead_id = ANY(%s)", (lead_ids,))
+        tags: dict[int, dict[str, tuple[int, str]]] = {}
+        for lead_id, tag_id, key, name in cursor:
+            tags.setdefault(lead_id, {})[key] = (tag_id, name)
+    return leads, tags
+
+
+def update_leads(conn: Connection, rows: list[tuple]) -> None:
+    """Once per transaction, like insert_leads: the staging table empties itself at commit."""
+    with conn.connection.driver_connection.cursor() as cursor:
+        cursor.execute(_UPDATE_STAGE)
+        _copy(cursor, f"COPY update_stage (id, {', '.join(UPDATED_COLUMNS)}) FROM STDIN", rows)
+        cursor.execute(_UPDATE)
+
+
+def change_links(conn: Connection, removed: list[tuple[int, int]], added: list[tuple[int, int]]) -> None:
+    with conn.connection.driver_connection.cursor() as cursor:
+        if removed:
+            cursor.execute("DELETE FROM lead_tag USING unnest(%s::integer[], %s::integer[]) AS r(lead_id, tag_id)"
+                           " WHERE lead_tag.lead_id = r.lead_id AND lead_tag.tag_id = r.tag_id",
+                           [list(column) for column in zip(*removed)])
+        if added:
+            cursor.execute("INSERT INTO lead_tag (lead_id, tag_id) SELECT * FROM unnest(%s::integer[], %s::integer[])"
+                           " ON CONFLICT DO NOTHING", [list(column) for column in zip(*added)])
+
+
+def insert_changes(conn: Connection, import_id: int, rows: list[tuple]) -> None:
+    with conn.connection.driver_connection.cursor() as cursor:
+        _copy(cursor, "COPY lead_change (import_id, lead_id, line, field, before, after) FROM STDIN",
+              ((import_id, *row) for row in rows))

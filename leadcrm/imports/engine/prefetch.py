@@ -36,13 +36,16 @@ def _picklable(error: BaseException) -> bool:
 
 
 class Prefetch:
-    """Iterate over make_source()'s items, produced in a child process one item ahead."""
+    """Iterate over make_source()'s items, produced in a child process one item ahead (or, without fork,
+    in this process as they are asked for)."""
 
-    def __init__(self, make_source: Callable[[], Iterator]):
+    def __init__(self, make_source: Callable[[], Iterator], fork: bool = True):
         self.make_source = make_source
+        self.fork = fork
         self.finished = False
-        self.receiver, self.sender = _FORK.Pipe(duplex=False)
-        self.process = _FORK.Process(target=self._produce, name="import-parser", daemon=True)
+        if fork:
+            self.receiver, self.sender = _FORK.Pipe(duplex=False)
+            self.process = _FORK.Process(target=self._produce, name="import-parser", daemon=True)
 
     def _produce(self) -> None:
         # Ctrl-C reaches the whole process group: the parent decides what it means.
@@ -66,11 +69,15 @@ class Prefetch:
         send(_Done())
 
     def __enter__(self):
-        self.process.start()
-        self.sender.close()  # so that recv() sees the end of the pipe if the child dies
+        if self.fork:
+            self.process.start()
+            self.sender.close()  # so that recv() sees the end of the pipe if the child dies
         return self
 
     def __iter__(self):
+        if not self.fork:
+            yield from self.make_source()
+            return
         while True:
             try:
                 item = self.receiver.recv()
@@ -87,6 +94,8 @@ class Prefetch:
             del item  # before receiving the next batch: two are never held here at once
 
     def __exit__(self, *exc_info):
+        if not self.fork:
+            return
         if self.finished:
             self.process.join(5)  # it is only exiting
         if self.process.is_alive():

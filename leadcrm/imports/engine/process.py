@@ -8,7 +8,7 @@ a second worker, the CLI): it resumes after the last committed batch and never w
 import gc
 
 from flask import current_app
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, select
 
 from leadcrm.extensions import db
 from leadcrm.imports import lifecycle
@@ -19,17 +19,21 @@ from leadcrm.imports.engine.transactions import Transactions
 from leadcrm.imports.engine.writer import bulk_writer
 from leadcrm.imports.failures import failure_message
 from leadcrm.imports.lifecycle import Claimed, Fenced, Signal
-from leadcrm.imports.rows import compile_row_rules
+from leadcrm.imports.rows import compile_given_fields, compile_row_rules
 from leadcrm.imports.upload.storage import path_of
-from leadcrm.models import LeadImport
+from leadcrm.models import ImportSeenEmail, LeadImport
 
 # An import makes millions of short-lived tuples: with the default threshold (700 allocations) the
 # cycle collector would walk the batches in flight thousands of times (a quarter of the time).
 _GC_THRESHOLDS = (100_000, 50, 100)
 
 
-def process_import(import_id: int) -> dict:
-    """Import the rows of one queued (or abandoned) import; a no-op if another attempt owns it."""
+def process_import(import_id: int, fork: bool = True) -> dict:
+    """Import the rows of one queued (or abandoned) import; a no-op if another attempt owns it.
+
+    fork: parse in a child process; a web request checking a small file parses in its own thread instead
+    (forking a threaded web server is unsafe, and a few hundred rows gain nothing from a second core).
+    """
     with db.engine.connect() as conn:
         bulk_writer(conn).tune(conn)
         claimed = lifecycle.claim(conn, import_id)
@@ -39,7 +43,7 @@ def process_import(import_id: int) -> dict:
         thresholds = gc.get_threshold()
         gc.set_threshold(*_GC_THRESHOLDS)
         try:
-            status = _run(conn, claimed, current_app.config["IMPORT_BATCH_SIZE"])
+            status = _run(conn, claimed, current_app.config["IMPORT_BATCH_SIZE"], fork)
         except Fenced:
             conn.rollback()
             status = "taken over"
@@ -63,10 +67,11 @@ def process_import(import_id: int) -> dict:
     return {"import_id": import_id, "status": status, **figures._asdict()}
 
 
-def _run(conn: Connection, claimed: Claimed, batch_size: int) -> str:
+def _run(conn: Connection, claimed: Claimed, batch_size: int, fork: bool) -> str:
     path = path_of(claimed.stored_name)
     header = list(claimed.header)
     apply = compile_row_rules(header, claimed.mapping or {}, claimed.defaults)
+    given = compile_given_fields(header, claimed.mapping or {}) if claimed.existing_leads == "update" else None
     if _fenced_commit(conn, claimed) is Signal.CANCEL:
         return _finish(conn, claimed, lifecycle.CANCELLED)
 
@@ -76,10 +81,10 @@ def _run(conn: Connection, claimed: Claimed, batch_size: int) -> str:
 
     def parsed():
         rows = records(path, claimed.encoding, claimed.delimiter, len(header), traits, skip=claimed.checkpoint_rows)
-        return batches(rows, apply, batch_size, traits.undecodable or traits.nul)
+        return batches(rows, apply, batch_size, traits.undecodable or traits.nul, given)
 
     transactions = Transactions(conn, claimed)
-    with Prefetch(parsed) as pending:
+    with Prefetch(parsed, fork) as pending:
         for batch in pending:
             if transactions.write(batch) is Signal.CANCEL:
                 return _finish(conn, claimed, lifecycle.CANCELLED)
@@ -98,6 +103,8 @@ def _fenced_commit(conn: Connection, claimed: Claimed, **values) -> Signal:
 
 
 def _finish(conn: Connection, claimed: Claimed, status: str) -> str:
+    # The emails its rows decided only matter while it runs: later rows of the file are checked against them.
+    conn.execute(delete(ImportSeenEmail).where(ImportSeenEmail.import_id == claimed.id))
     lifecycle.finish(conn, claimed, status)
     conn.commit()
     return status

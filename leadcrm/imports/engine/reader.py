@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from leadcrm.imports.rows import is_blank
+from leadcrm.imports.rows import Invalid, is_blank
 from leadcrm.imports.upload.storage import codec, open_text
 
 # Above this, one field is taken as a runaway quote rather than data (csv's default is 128 KiB).
@@ -56,20 +56,21 @@ def readable(text: str) -> str:
     return text.replace("\x00", "")
 
 
-def _problem(values: list[str], traits: FileTraits, encoding: str) -> str | None:
+def _problem(values: list[str], traits: FileTraits, encoding: str) -> Invalid | None:
     if traits.undecodable and any(_UNDECODABLE(value) for value in values):
-        return (f"The line contains bytes that are not valid {encoding}. "
-                "Save the file as UTF-8 (CSV UTF-8 in Excel) and import it again.")
+        return Invalid("undecodable", None, f"The line contains bytes that are not valid {encoding}. "
+                       "Save the file as UTF-8 (CSV UTF-8 in Excel) and import it again.")
     if traits.nul and any("\x00" in value for value in values):
-        return "The line contains a NUL character, which cannot be stored. Remove it and import the row again."
+        return Invalid("nul", None, "The line contains a NUL character, which cannot be stored. "
+                       "Remove it and import the row again.")
     return None
 
 
 def records(path: str, encoding: str, delimiter: str, width: int, traits: FileTraits,
-            skip: int = 0) -> Iterator[tuple[int, list[str], str | None]]:
+            skip: int = 0) -> Iterator[tuple[int, list[str], Invalid | None]]:
     """Yield (line, values, problem) for each record after the header, blank records left out, after
     skipping the first `skip` records (already imported). problem is None for a record the row rules
-    can take; values are then exactly `width` fields."""
+    can take (values are then exactly `width` fields), else why the record is an error row."""
     with open_text(path, encoding) as file:
         reader = csv.reader(file, delimiter=delimiter)
         # The header is the first non-blank record; the engine uses the header saved on the import.
@@ -90,8 +91,8 @@ def records(path: str, encoding: str, delimiter: str, width: int, traits: FileTr
                     elif is_blank(values):
                         continue
                     else:
-                        problem = (f"Line {line} has {n} fields but the header has {width}. "
-                                   "Check for a missing or extra delimiter or an unclosed quote.")
+                        problem = Invalid("field_count", None, f"Line {line} has {n} fields but the header has "
+                                          f"{width}. Check for a missing or extra delimiter or an unclosed quote.")
                     seen += 1
                     if seen > skip:
                         yield line, values, problem
@@ -104,11 +105,11 @@ def records(path: str, encoding: str, delimiter: str, width: int, traits: FileTr
                     yield line, [], _read_error(line, error)
 
 
-def _read_error(line: int, error: csv.Error) -> str:
+def _read_error(line: int, error: csv.Error) -> Invalid:
     if "field larger than field limit" in str(error):
-        return (f"Line {line} has a value longer than {FIELD_SIZE_LIMIT:,} characters. "
-                "Check for an unclosed quote.")
-    return f"Line {line} could not be read as CSV ({error}). Check the quotes on this line."
+        return Invalid("too_long", None, f"Line {line} has a value longer than {FIELD_SIZE_LIMIT:,} characters. "
+                       "Check for an unclosed quote.")
+    return Invalid("unreadable", None, f"Line {line} could not be read as CSV ({error}). Check the quotes on this line.")
 
 
 def count_records(path: str, encoding: str, delimiter: str, on_progress: Callable[[], None]) -> int:

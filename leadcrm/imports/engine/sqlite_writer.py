@@ -18,6 +18,7 @@ from sqlalchemy import Connection
 
 from leadcrm.imports.engine.batches import LEAD_COLUMNS, LEAD_WIDTH, RowIssue
 from leadcrm.imports.engine.bulk import Owner
+from leadcrm.imports.engine.updates import UPDATED_COLUMNS, Current
 
 # A commit rewrites every index page the transaction touched, and random email keys touch most of the
 # unique index: fewer, larger commits cost far less, while the batches in memory stay small.
@@ -37,6 +38,24 @@ _INSERT_LINKS = (
     "INSERT INTO lead_tag (lead_id, tag_id) SELECT lead.id, v.column2 FROM (VALUES {values}) AS v "
     "JOIN lead ON lead.import_id = ? AND lead.import_line = v.column1"
 )
+_UPDATE_LEADS = (
+    f"UPDATE lead SET {', '.join(f'{name} = v.column{i}' for i, name in enumerate(UPDATED_COLUMNS, 2))}"
+    " FROM (VALUES {values}) AS v WHERE lead.id = v.column1"
+)
+_CURRENT = (
+    "SELECT json_group_array(json_array(lead.id, lead.first_name, lead.last_name, lead.phone, lead.company_id,"
+    " company.name, company.name_key, lead.status, lead.source, lead.lead_score, lead.deal_value, lead.notes))"
+    " FROM lead LEFT JOIN company ON company.id = lead.company_id WHERE lead.id IN (SELECT value FROM json_each(?))"
+)
+_CURRENT_TAGS = (
+    "SELECT json_group_array(json_array(lead_tag.lead_id, tag.id, tag.name_key, tag.name)) FROM lead_tag"
+    " JOIN tag ON tag.id = lead_tag.tag_id WHERE lead_tag.lead_id IN (SELECT value FROM json_each(?))"
+)
+_DELETE_LINKS = "DELETE FROM lead_tag WHERE (lead_id, tag_id) IN (VALUES {values})"
+_ADD_LINKS = "INSERT INTO lead_tag (lead_id, tag_id) VALUES {values} ON CONFLICT DO NOTHING"
+_INSERT_CHANGES = ("INSERT INTO lead_change (import_id, lead_id, line, field, before, after)"
+                   " SELECT ?, * FROM (VALUES {values})")
+_INSERT_SEEN = "INSERT INTO import_seen_email (import_id, email_key, line) SELECT ?, * FROM (VALUES {values})"
 _ISSUE_COLUMNS = ", ".join(f'"{name}"' for name in RowIssue._fields)  # "values" is an SQL keyword
 _INSERT_ISSUES = f"INSERT INTO import_row_issue (import_id, {_ISSUE_COLUMNS}) SELECT ?, * FROM (VALUES {{values}})"
 
@@ -90,13 +109,65 @@ def ensure_names(conn: Connection, table: str, workspace_id: int, names: list[tu
         " (SELECT value ->> 0 FROM json_each(?))", (workspace_id, pairs)).fetchone()[0])
 
 
+def _json_rows(conn: Connection, sql: str, *params) -> list:
+    """The rows of a query that returns them as one json_group_array value."""
+    return json.loads(conn.connection.driver_connection.execute(sql, params).fetchone()[0])
+
+
+def _keys(keys: list) -> str:
+    return json.dumps(keys, ensure_ascii=False)
+
+
 def owners(conn: Connection, workspace_id: int, keys: list[str]) -> list[Owner]:
-    return [Owner(*row) for row in json.loads(conn.connection.driver_connection.execute(
-        "SELECT json_group_array(json_array(email_key, import_id, import_line)) FROM lead"
-        " WHERE workspace_id = ? AND email_key IN (SELECT value FROM json_each(?))",
-        (workspace_id, json.dumps(keys, ensure_ascii=False))).fetchone()[0])]
+    return [Owner(*row) for row in _json_rows(
+        conn, "SELECT json_group_array(json_array(email_key, id, import_id, import_line)) FROM lead"
+        " WHERE workspace_id = ? AND email_key IN (SELECT value FROM json_each(?))", workspace_id, _keys(keys))]
 
 
 def insert_issues(conn: Connection, import_id: int, issues: list[RowIssue]) -> None:
     _run(conn.connection.driver_connection, _INSERT_ISSUES, list(chain.from_iterable(issues)),
          len(RowIssue._fields), (import_id,), ())
+
+
+def seen(conn: Connection, import_id: int, keys: list[str]) -> dict[str, int]:
+    return dict(_json_rows(
+        conn, "SELECT json_group_array(json_array(email_key, line)) FROM import_seen_email"
+        " WHERE import_id = ? AND email_key IN (SELECT value FROM json_each(?))", import_id, _keys(keys)))
+
+
+def insert_seen(conn: Connection, import_id: int, pairs: list[tuple[str, int]]) -> None:
+    _run(conn.connection.driver_connection, _INSERT_SEEN, list(chain.from_iterable(pairs)), 2, (import_id,), ())
+
+
+def lock_import(conn: Connection, import_id: int) -> None:
+    """SQLite locks the whole database: take its write lock now, before the reads the writes depend on
+    (a transaction that reads first and writes later fails if another writer committed in between)."""
+    raw = conn.connection.driver_connection
+    if not raw.in_transaction:
+        raw.execute("BEGIN IMMEDIATE")
+
+
+def current(conn: Connection, lead_ids: list[int], lock: bool
+            ) -> tuple[list[Current], dict[int, dict[str, tuple[int, str]]]]:
+    """No lock to take: the caller's transaction holds SQLite's one write lock already (insert_leads or
+    lock_import ran)."""
+    ids = _keys(lead_ids)
+    leads = [Current(*row) for row in _json_rows(conn, _CURRENT, ids)]
+    tags: dict[int, dict[str, tuple[int, str]]] = {}
+    for lead_id, tag_id, key, name in _json_rows(conn, _CURRENT_TAGS, ids):
+        tags.setdefault(lead_id, {})[key] = (tag_id, name)
+    return leads, tags
+
+
+def update_leads(conn: Connection, rows: list[tuple]) -> None:
+    _run(conn.connection.driver_connection, _UPDATE_LEADS, list(chain.from_iterable(rows)), len(UPDATED_COLUMNS) + 1, (), ())
+
+
+def change_links(conn: Connection, removed: list[tuple[int, int]], added: list[tuple[int, int]]) -> None:
+    raw = conn.connection.driver_connection
+    _run(raw, _DELETE_LINKS, list(chain.from_iterable(removed)), 2, (), ())
+    _run(raw, _ADD_LINKS, list(chain.from_iterable(added)), 2, (), ())
+
+
+def insert_changes(conn: Connection, import_id: int, rows: list[tuple]) -> None:
+    _run(conn.connection.driver_connection, _INSERT_CHANGES, list(chain.from_iterable(rows)), 5, (import_id,), ())

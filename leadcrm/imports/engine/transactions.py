@@ -7,6 +7,7 @@ from sqlalchemy.exc import OperationalError
 
 from leadcrm.imports import lifecycle
 from leadcrm.imports.engine.batches import Batch
+from leadcrm.imports.engine.check_writer import CheckWriter
 from leadcrm.imports.engine.writer import BatchWriter, Outcome
 from leadcrm.imports.lifecycle import Claimed, Signal
 from leadcrm.models import LeadImport, utcnow
@@ -22,6 +23,7 @@ class _Uncommitted:
     batches: int = 0
     records: int = 0
     successful: int = 0
+    updated: int = 0
     skipped: int = 0
     errors: int = 0
 
@@ -29,19 +31,21 @@ class _Uncommitted:
         self.batches += 1
         self.records += records
         self.successful += outcome.successful
+        self.updated += outcome.updated
         self.skipped += outcome.skipped
         self.errors += outcome.errors
 
     def clear(self) -> None:
-        self.batches = self.records = self.successful = self.skipped = self.errors = 0
+        self.batches = self.records = self.successful = self.updated = self.skipped = self.errors = 0
 
 
 class Transactions:
-    """Writes an import's batches, BATCHES_PER_COMMIT of its bulk writer to a transaction."""
+    """Writes an import's batches (a check's: decides them), BATCHES_PER_COMMIT of its bulk writer to a
+    transaction."""
 
     def __init__(self, conn: Connection, claimed: Claimed):
         self.conn, self.claimed = conn, claimed
-        self.writer = BatchWriter(conn, claimed.workspace_id, claimed.id)
+        self.writer = (CheckWriter if claimed.check_of_id else BatchWriter)(conn, claimed)
         self.batches_per_commit = self.writer.bulk.BATCHES_PER_COMMIT
         self.uncommitted = _Uncommitted()
 
@@ -87,6 +91,7 @@ class Transactions:
             self.conn, self.claimed,
             processed=_COUNTERS.processed + uncommitted.records,
             successful=_COUNTERS.successful + uncommitted.successful,
+            updated=_COUNTERS.updated + uncommitted.updated,
             skipped=_COUNTERS.skipped + uncommitted.skipped,
             errors=_COUNTERS.errors + uncommitted.errors,
             checkpoint_rows=_COUNTERS.checkpoint_rows + uncommitted.records,

@@ -1,20 +1,24 @@
-"""Write one batch inside the caller's transaction: companies, tags, leads, tag links and row issues,
-each with a few set-based statements; the unique indexes decide what already exists.
+"""Write one batch inside the caller's transaction: companies, tags, leads, tag links, updates of existing
+leads (update mode) and row issues, each with a few set-based statements; the unique indexes decide
+what already exists.
 
 Companies and tags (a few hundred new names per batch) are created and their ids read back once,
 then kept per import, so the bulk writers get ids, not keys to look up row by row. The writes go
-through each engine's fastest bulk path, in sqlite_writer.py and postgres_writer.py.
+through each engine's fastest bulk path, in sqlite_writer.py and postgres_writer.py. A check of the
+file (check_writer.py) decides its rows with the same decisions.py and updates.py, and writes none.
 """
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Table
 
 from leadcrm.imports.engine import postgres_writer, sqlite_writer
-from leadcrm.imports.engine.batches import COMPANY_AT, LEAD_COLUMNS, LEAD_WIDTH, Batch, RowIssue
+from leadcrm.imports.engine.batches import COMPANY_AT, LEAD_WIDTH, Batch, RowIssue
 from leadcrm.imports.engine.bulk import BulkWriter
+from leadcrm.imports.engine.decisions import Decisions, decide, emails_of, lead_starts
+from leadcrm.imports.engine.updates import UPDATED_COLUMNS, LeadUpdate, Planner, changes_json
+from leadcrm.imports.lifecycle import Claimed
 from leadcrm.models import Company, Tag
 
-_EMAIL_AT, _KEY_AT = LEAD_COLUMNS.index("email"), LEAD_COLUMNS.index("email_key")
 _KNOWN_LIMIT = 200_000  # names remembered per import with their ids (they repeat across batches)
 
 
@@ -25,18 +29,61 @@ def bulk_writer(conn: Connection) -> BulkWriter:
 
 @dataclass(slots=True)
 class Outcome:
-    successful: int
+    successful: int  # new leads + updated leads
+    updated: int
     skipped: int
     errors: int
+
+
+def unchanged(line: int, email: str, values: str) -> RowIssue:
+    return RowIssue(line, "unchanged", "unchanged", None,
+                    f"The lead with email {email!r} already has these values: nothing to update.", values)
+
+
+class Matches:
+    """Update mode: plan the updates of a batch's rows that match existing leads, shared by the import
+    (which writes them) and the check (which counts them)."""
+
+    def __init__(self, conn: Connection, bulk: BulkWriter, claimed: Claimed):
+        self.conn, self.bulk, self.import_id = conn, bulk, claimed.id
+        self.planner = Planner(claimed.mapping, claimed.defaults, claimed.blank_cells, claimed.tag_mode)
+
+    def plan(self, batch: Batch, matches: dict[int, int], starts: dict[int, int], emails: dict,
+             lock: bool) -> tuple[list[LeadUpdate], list[RowIssue]]:
+        """The updates of the matched rows, and an issue for each row that changes nothing; remembers
+        the rows' emails so that later rows with them are duplicates."""
+        leads, tags = self.bulk.current(self.conn, sorted(set(matches.values())), lock)
+        current = {lead.id: lead for lead in leads}
+        row_tags: dict[int, list[str]] = {}
+        for line, key in batch.links:
+            if line in matches:
+                row_tags.setdefault(line, []).append(key)
+        updates, issues = [], []
+        for line, lead_id in matches.items():
+            update = self.planner.plan(batch, line, starts[line], batch.given[line], row_tags.get(line, []),
+                                       current[lead_id], tags.get(lead_id, {}))
+            if update is None:
+                issues.append(unchanged(line, emails[line][0], batch.keyed[line]))
+            else:
+                updates.append(update)
+        self.bulk.insert_seen(self.conn, self.import_id, [(emails[line][1], line) for line in matches])
+        return updates, issues
+
+    def record(self, updates: list[LeadUpdate]) -> None:
+        """Keep each change's before and after (lead_change), for the list of changes and undo."""
+        self.bulk.insert_changes(self.conn, self.import_id, [
+            (update.lead_id, update.line, change.field, *changes_json(change))
+            for update in updates for change in update.changes])
 
 
 class BatchWriter:
     """Writes the batches of one import on one connection."""
 
-    def __init__(self, conn: Connection, workspace_id: int, import_id: int):
-        self.conn, self.workspace_id, self.import_id = conn, workspace_id, import_id
+    def __init__(self, conn: Connection, claimed: Claimed):
+        self.conn, self.workspace_id, self.import_id = conn, claimed.workspace_id, claimed.id
         self.bulk = bulk_writer(conn)
         self.ids: dict[Table, dict[str, int]] = {Company.__table__: {}, Tag.__table__: {}}
+        self.matches = Matches(conn, self.bulk, claimed) if claimed.existing_leads == "update" else None
 
     def forget(self) -> None:
         """After a rolled-back batch: names created in it no longer exist."""
@@ -50,11 +97,15 @@ class BatchWriter:
         leads[COMPANY_AT::LEAD_WIDTH] = map(company_ids.get, leads[COMPANY_AT::LEAD_WIDTH])  # None stays None
         inserted = self.bulk.insert_leads(self.conn, self.workspace_id, self.import_id, now, leads,
                                           (batch.first_line, batch.last_line), batch.links, tag_ids)
-        issues = batch.issues + self._duplicates(batch, inserted)
+        decisions, updates = self._decide(batch, inserted)
+        if updates:
+            self._update(updates, company_ids, tag_ids)
+        issues = batch.issues + decisions.issues
         if issues:
             self.bulk.insert_issues(self.conn, self.import_id, issues)
         errors = sum(1 for issue in batch.issues if issue.kind == "error")
-        return Outcome(len(inserted), batch.records - len(inserted) - errors, errors)
+        successful = len(inserted) + len(updates)
+        return Outcome(successful, len(updates), batch.records - successful - errors, errors)
 
     def _ensure(self, table: Table, names: dict[str, str]) -> dict[str, int]:
         """Create the names missing in the workspace (sorted, so concurrent imports lock them in one order);
@@ -68,27 +119,33 @@ class BatchWriter:
                                               [(key, names[key]) for key in missing]))
         return ids
 
-    def _duplicates(self, batch: Batch, inserted: set[int]) -> list[RowIssue]:
-        """Issues for rows the unique index refused, and for later rows of the batch with their email."""
+    def _decide(self, batch: Batch, inserted: set[int]) -> tuple[Decisions, list[LeadUpdate]]:
+        """The rows the unique index refused: duplicates, or (update mode) updates of existing leads."""
         refused = [line for line in batch.keyed if line not in inserted]
-        reasons = {}
-        if refused:
-            leads = batch.leads
-            at = dict(zip(leads[::LEAD_WIDTH], range(0, len(leads), LEAD_WIDTH)))  # line → its lead's start
-            emails = {line: (leads[at[line] + _EMAIL_AT], leads[at[line] + _KEY_AT]) for line in refused}
-            owners = {owner.email_key: owner for owner in self.bulk.owners(
-                self.conn, self.workspace_id, [key for _, key in emails.values()])}
-            for line in refused:
-                email, key = emails[line]
-                owner = owners.get(key)
-                if owner is not None and owner.import_id == self.import_id and owner.import_line is not None:
-                    reasons[line] = f"Email {email!r} was already imported from line {owner.import_line} of this file."
-                else:
-                    reasons[line] = (f"A lead with email {email!r} already exists in this workspace "
-                                     "(existing leads are not updated).")
-        issues = [RowIssue(line, "duplicate", reasons[line], batch.keyed[line]) for line in refused]
-        for repeat in batch.repeats:
-            reason = reasons.get(repeat.earlier) or (
-                f"Email {repeat.email!r} was already imported from line {repeat.earlier} of this file.")
-            issues.append(RowIssue(repeat.line, "duplicate", reason, repeat.values))
-        return issues
+        if not refused:
+            return decide(batch, {}, {}, {}, self.import_id, False), []
+        starts = lead_starts(batch)
+        emails = emails_of(batch, refused, starts)
+        keys = [key for _, key in emails.values()]
+        owners = {owner.email_key: owner for owner in self.bulk.owners(self.conn, self.workspace_id, keys)}
+        seen = self.bulk.seen(self.conn, self.import_id, keys) if self.matches else {}
+        decisions = decide(batch, emails, owners, seen, self.import_id, self.matches is not None)
+        if not decisions.matches:
+            return decisions, []
+        updates, issues = self.matches.plan(batch, decisions.matches, starts, emails, lock=True)
+        decisions.issues += issues
+        return decisions, updates
+
+    def _update(self, updates: list[LeadUpdate], company_ids: dict[str, int], tag_ids: dict[str, int]) -> None:
+        rows = []
+        for update in updates:
+            columns = update.columns
+            key = columns["company_key"]
+            columns["company_id"] = company_ids[key] if key else None
+            rows.append((update.lead_id, *(columns[name] for name in UPDATED_COLUMNS)))
+        self.bulk.update_leads(self.conn, rows)
+        self.bulk.change_links(
+            self.conn,
+            [(update.lead_id, tag_id) for update in updates for tag_id in update.tags_removed],
+            [(update.lead_id, tag_ids[key]) for update in updates for key in update.tags_added])
+        self.matches.record(updates)

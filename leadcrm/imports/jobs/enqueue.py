@@ -15,13 +15,25 @@ def job_id_for(import_id: int, attempt: int) -> str:
     return f"{current_app.config['IMPORT_QUEUE']}-{import_id}-{attempt}"
 
 
-def start_import(import_id: int, mapping: dict, defaults: dict) -> bool:
+def start_import(import_id: int, mapping: dict, defaults: dict, choices: dict) -> bool:
     """Freeze the mapping and queue the import; False if it had already been started (double click, reload)."""
-    started = lifecycle.start(db.session, import_id, mapping, defaults)
+    started = lifecycle.start(db.session, import_id, mapping, defaults, choices)
     db.session.commit()
     if started:
         enqueue_job(import_id)
     return started
+
+
+def start_check(import_id: int, mapping: dict, defaults: dict, choices: dict, queue: bool = True) -> int | None:
+    """A check of the waiting import's whole file with this mapping, on the queue unless the caller runs
+    it; the check's id, None if the import has started."""
+    check = lifecycle.start_check(db.session, import_id, mapping, defaults, choices)
+    db.session.commit()
+    if check is None:
+        return None
+    if queue:
+        enqueue_job(check.id)
+    return check.id
 
 
 def enqueue_job(import_id: int) -> str | None:

@@ -1,4 +1,5 @@
-"""Step 3: the mapping a file starts from: the one last used in the workspace for its header, else a guess."""
+"""Step 3: the mapping a file starts from: the one last used in the workspace for its header (with the
+choices made with it), else a guess."""
 import hashlib
 import json
 
@@ -19,24 +20,25 @@ def fits(mapping: dict[str, str], header: list[str]) -> bool:
     return set(mapping) == set(header) and all(f == DO_NOT_IMPORT or f in FIELDS for f in mapping.values())
 
 
-def suggest(workspace_id: int, header: list[str]) -> tuple[dict[str, str], bool]:
-    """The mapping to start from, and whether it is the one remembered for this header."""
-    saved = db.session.scalar(
-        db.select(SavedMapping.mapping).filter_by(workspace_id=workspace_id, header_key=header_digest(header))
-    )
-    if saved is not None and fits(saved, header):
-        return saved, True
-    return guess_mapping(header), False
+def suggest(workspace_id: int, header: list[str]) -> tuple[dict[str, str], dict, bool]:
+    """The mapping and choices to start from, and whether they are the ones remembered for this header."""
+    saved = db.session.execute(
+        db.select(SavedMapping.mapping, SavedMapping.choices)
+        .filter_by(workspace_id=workspace_id, header_key=header_digest(header))
+    ).first()
+    if saved is not None and fits(saved.mapping, header):
+        return saved.mapping, saved.choices or {}, True
+    return guess_mapping(header), {}, False
 
 
-def remember(workspace_id: int, header: list[str], mapping: dict[str, str]) -> None:
-    """Keep the mapping to offer it for the next file with this header in the workspace."""
+def remember(workspace_id: int, header: list[str], mapping: dict[str, str], choices: dict) -> None:
+    """Keep the mapping and choices to offer them for the next file with this header in the workspace."""
     key = header_digest(header)
     saved = db.session.scalar(db.select(SavedMapping).filter_by(workspace_id=workspace_id, header_key=key))
     if saved is None:
-        db.session.add(SavedMapping(workspace_id=workspace_id, header_key=key, mapping=mapping))
+        db.session.add(SavedMapping(workspace_id=workspace_id, header_key=key, mapping=mapping, choices=choices))
     else:
-        saved.mapping = mapping
+        saved.mapping, saved.choices = mapping, choices
     try:
         db.session.commit()
     except IntegrityError:

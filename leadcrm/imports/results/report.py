@@ -1,10 +1,13 @@
-"""The error report: the skipped and error rows of an import as a CSV to fix and import again."""
+"""The CSV downloads of an import: its error report (the skipped and error rows, to fix and import again)
+and its list of changes to existing leads. Both are streamed and safe to open in a spreadsheet."""
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+
+from sqlalchemy import Select
 
 from leadcrm.extensions import db
-from leadcrm.models import ImportRowIssue, LeadImport
+from leadcrm.models import ImportRowIssue, Lead, LeadChange, LeadImport
 
 # OWASP CSV injection: a spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -16,27 +19,60 @@ def neutralise(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
-def report_lines(imp: LeadImport, kind: str | None = None) -> Iterator[str]:
-    """CSV text of the import's issues in line order: the original columns, then line and reason; streamed."""
-    width = len(imp.header)
+def csv_lines(header: list[str], rows: Iterable[list]) -> Iterator[str]:
+    """CSV text of the rows, every cell neutralised, about CHUNK_ROWS rows at a time."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([neutralise(name) for name in imp.header] + ["line", "reason"])
-    query = (
-        db.select(ImportRowIssue.line, ImportRowIssue.reason, ImportRowIssue.values)
-        .where(ImportRowIssue.import_id == imp.id)
-        .order_by(ImportRowIssue.line)
-        .execution_options(yield_per=CHUNK_ROWS)
-    )
-    if kind:
-        query = query.where(ImportRowIssue.kind == kind)
-    for chunk in db.session.execute(query).partitions():
-        for line, reason, values in chunk:
+    writer.writerow([neutralise(name) for name in header])
+    for number, row in enumerate(rows, 1):
+        writer.writerow([neutralise(cell) if isinstance(cell, str) else cell for cell in row])
+        if not number % CHUNK_ROWS:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _streamed(query: Select):
+    for chunk in db.session.execute(query.execution_options(yield_per=CHUNK_ROWS)).partitions():
+        yield from chunk
+
+
+def report_lines(imp: LeadImport, conditions: list) -> Iterator[str]:
+    """The import's issues (those matching `conditions`) in line order: the original columns, then line and
+    reason."""
+    width = len(imp.header)
+    query = (db.select(ImportRowIssue.line, ImportRowIssue.reason, ImportRowIssue.values)
+             .where(ImportRowIssue.import_id == imp.id, *conditions).order_by(ImportRowIssue.line))
+
+    def rows():
+        for line, reason, values in _streamed(query):
             # Cut or pad to the header so line and reason stay in their columns; a row with too many
             # cells says so in its reason.
-            cells = [str(value) for value in values[:width]] + [""] * (width - len(values))
-            writer.writerow([neutralise(cell) for cell in cells] + [line, neutralise(reason)])
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    yield buffer.getvalue()
+            yield [str(value) for value in values[:width]] + [""] * (width - len(values)) + [line, reason]
+
+    return csv_lines(list(imp.header) + ["line", "reason"], rows())
+
+
+def change_value(value) -> str:
+    """A change's value as text: tag names joined, nothing as empty."""
+    if isinstance(value, list):
+        return ", ".join(value)
+    return "" if value is None else str(value)
+
+
+def changes_query(imp: LeadImport, field: str | None) -> Select:
+    query = (db.select(LeadChange.id, LeadChange.import_id, LeadChange.lead_id, LeadChange.line, Lead.email,
+                       LeadChange.field, LeadChange.before, LeadChange.after, LeadChange.undo)
+             .join(Lead, Lead.id == LeadChange.lead_id).where(LeadChange.import_id == imp.id)
+             .order_by(LeadChange.line, LeadChange.field))
+    return query.where(LeadChange.field == field) if field else query
+
+
+def changes_lines(imp: LeadImport, field: str | None) -> Iterator[str]:
+    """The changes the import made (or a check would make) to existing leads."""
+    rows = ([line, email, name, change_value(before), change_value(after)]
+            for _, _, _, line, email, name, before, after, _ in _streamed(changes_query(imp, field)))
+    return csv_lines(["line", "email", "field", "before", "after"], rows)
+
+

@@ -16,7 +16,7 @@ def index():
     """Import Leads: New Import and the import history."""
     page = db.paginate(
         db.select(LeadImport)
-        .filter_by(workspace_id=current_workspace_id())
+        .filter_by(workspace_id=current_workspace_id(), check_of_id=None)
         .options(joinedload(LeadImport.created_by))
         .order_by(LeadImport.id.desc()),
         per_page=HISTORY_PER_PAGE,

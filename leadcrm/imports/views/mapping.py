@@ -1,9 +1,12 @@
-"""Steps 3-5 in the browser: map the columns with a preview and a live sample row, then Start Import."""
-from flask import redirect, render_template, url_for
+"""Steps 3-5 in the browser: map the columns with a preview and a live sample row, check the whole file
+or Start Import."""
+from flask import abort, flash, redirect, render_template, url_for
 
+from leadcrm.extensions import db
 from leadcrm.imports import lifecycle
 from leadcrm.imports.blueprint import bp
-from leadcrm.imports.jobs.enqueue import start_import
+from leadcrm.imports.engine.process import process_import
+from leadcrm.imports.jobs.enqueue import start_check, start_import
 from leadcrm.imports.mapping import preview
 from leadcrm.imports.mapping import saved as saved_mappings
 from leadcrm.imports.mapping.forms import MappingForm
@@ -13,33 +16,79 @@ from leadcrm.scoping import get_in_workspace_or_404
 
 @bp.route("/<int:import_id>/mapping", methods=["GET", "POST"])
 def mapping(import_id):
-    """Map the columns to lead fields with a preview and a sample row; Start Import."""
+    """Map the columns to lead fields with a preview and a sample row; check the whole file or start."""
     imp = get_in_workspace_or_404(LeadImport, import_id)
-    if imp.status != lifecycle.UPLOADED:
+    if imp.status != lifecycle.UPLOADED or imp.is_check:
         return redirect(url_for("imports.show", import_id=imp.id), 303)
-    suggested, remembered = saved_mappings.suggest(imp.workspace_id, imp.header)
-    form = MappingForm.for_header(imp.header, suggested)
+    form = _form(imp)
     if form.validate_on_submit() and not form.preview.data:
-        if start_import(imp.id, form.mapping(), form.defaults()):
-            saved_mappings.remember(imp.workspace_id, imp.header, form.mapping())
+        mapping, defaults, choices = form.mapping(), form.defaults(), form.choices()
+        if form.check.data:
+            return _check(imp, mapping, defaults, choices)
+        if start_import(imp.id, mapping, defaults, choices):
+            saved_mappings.remember(imp.workspace_id, imp.header, mapping, choices)
         return redirect(url_for("imports.show", import_id=imp.id), 303)
+    if form.is_submitted():
+        _keep(imp, form)
     rows = preview.first_rows(imp)
     return render_template(
         "imports/mapping.html",
         imp=imp,
         form=form,
-        remembered=remembered,
+        remembered=imp.mapping is None and saved_mappings.suggest(imp.workspace_id, imp.header)[2],
         rows=rows,
         examples=preview.examples(imp.header, rows),
-        sample=preview.sample_row(imp.header, rows, form.mapping(), form.defaults()),
+        sample=preview.sample_row(imp, rows, form.mapping(), form.defaults(), form.choices()),
+        checked_on_the_spot=preview.checked_on_the_spot(imp),
     )
 
 
 @bp.post("/<int:import_id>/sample")
 def sample(import_id):
-    """The sample row under the posted mapping (an htmx fragment), with what is wrong with the mapping."""
+    """The sample row under the posted mapping (an htmx fragment), with what is wrong with the mapping;
+    the choices are kept for the upload."""
     imp = get_in_workspace_or_404(LeadImport, import_id)
     form = MappingForm.for_header(imp.header, {})
     form.validate()
-    sample_row = preview.sample_row(imp.header, preview.first_rows(imp), form.mapping(), form.defaults())
+    _keep(imp, form)
+    sample_row = preview.sample_row(imp, preview.first_rows(imp), form.mapping(), form.defaults(), form.choices())
     return render_template("imports/_sample_row.html", form=form, sample=sample_row)
+
+
+@bp.post("/<int:import_id>/checks/<int:check_id>/start")
+def start_checked(import_id, check_id):
+    """Start the import with the mapping and choices of its check."""
+    imp = get_in_workspace_or_404(LeadImport, import_id)
+    check = get_in_workspace_or_404(LeadImport, check_id)
+    if check.check_of_id != imp.id:
+        abort(404)
+    choices = {"existing_leads": check.existing_leads, "blank_cells": check.blank_cells, "tag_mode": check.tag_mode}
+    if start_import(imp.id, check.mapping, check.defaults, choices):
+        saved_mappings.remember(imp.workspace_id, imp.header, check.mapping, choices)
+    else:
+        flash("The import has already been started.", "error")
+    return redirect(url_for("imports.show", import_id=imp.id), 303)
+
+
+def _form(imp: LeadImport) -> MappingForm:
+    """The mapping form, filled with what was chosen for this upload, else the remembered or guessed mapping."""
+    if imp.mapping is not None:
+        choices = {"existing_leads": imp.existing_leads, "blank_cells": imp.blank_cells, "tag_mode": imp.tag_mode}
+        return MappingForm.for_header(imp.header, imp.mapping, imp.defaults, choices)
+    suggested, choices, _ = saved_mappings.suggest(imp.workspace_id, imp.header)
+    return MappingForm.for_header(imp.header, suggested, None, choices)
+
+
+def _keep(imp: LeadImport, form: MappingForm) -> None:
+    """Keep the posted choices for this upload until it starts (the page shows them again)."""
+    lifecycle.save_draft(db.session, imp.id, form.mapping(), form.defaults(), form.choices())
+    db.session.commit()
+
+
+def _check(imp: LeadImport, mapping: dict, defaults: dict, choices: dict):
+    """Check the whole file with the posted mapping: at once for a small file, else on the queue."""
+    lifecycle.save_draft(db.session, imp.id, mapping, defaults, choices)
+    check_id = start_check(imp.id, mapping, defaults, choices, queue=not preview.checked_on_the_spot(imp))
+    if check_id is not None and preview.checked_on_the_spot(imp):
+        process_import(check_id, fork=False)
+    return redirect(url_for("imports.show", import_id=imp.id), 303)

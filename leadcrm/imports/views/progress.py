@@ -1,13 +1,14 @@
 """An import's page: its progress (a fragment polled while it is queued or running), and Cancel."""
 from flask import flash, redirect, render_template, url_for
 
+from leadcrm.extensions import db
 from leadcrm.imports import lifecycle
 from leadcrm.imports.blueprint import bp
 from leadcrm.imports.jobs.control import cancel_import
 from leadcrm.imports.mapping.fields import FIELDS
 from leadcrm.imports.results.progress import timing
 from leadcrm.imports.results.undo import can_undo
-from leadcrm.imports.views.outcome import issues_context
+from leadcrm.imports.views.outcome import summary_context
 from leadcrm.models import LeadImport, utcnow
 from leadcrm.scoping import get_in_workspace_or_404
 
@@ -17,10 +18,18 @@ STOP_POLLING = 286
 
 @bp.get("/<int:import_id>")
 def show(import_id):
-    """An import's progress, mapping, defaults and error details."""
+    """An import's progress, outcome, mapping and defaults; before it starts, its latest check."""
     imp = get_in_workspace_or_404(LeadImport, import_id)
+    if imp.is_check:
+        return redirect(url_for("imports.show", import_id=imp.check_of_id), 303)
+    check = latest_check(imp)
+    shown = check if imp.status == lifecycle.UPLOADED else imp
+    context = {"fields": FIELDS}
+    if shown is not None:
+        context.update(progress_context(shown), **summary_context(shown))
     return render_template(
-        "imports/show.html", imp=imp, fields=FIELDS, **progress_context(imp), **issues_context(imp),
+        "imports/show.html", imp=imp, check=check, shown=shown,
+        check_differs=check is not None and imp.is_finished and _differs(imp, check), **context,
     )
 
 
@@ -44,6 +53,20 @@ def cancel(import_id):
     else:
         flash("The import has already finished; there is nothing to cancel.", "error")
     return redirect(url_for("imports.show", import_id=imp.id), 303)
+
+
+def latest_check(imp: LeadImport) -> LeadImport | None:
+    """The import's newest check of its whole file."""
+    return db.session.scalar(db.select(LeadImport).filter_by(check_of_id=imp.id).order_by(LeadImport.id.desc()).limit(1))
+
+
+def _differs(imp: LeadImport, check: LeadImport) -> bool:
+    """The finished import's figures are not those its completed check predicted with the same choices."""
+    same_choices = (check.mapping, check.defaults, check.existing_leads, check.blank_cells, check.tag_mode) == (
+        imp.mapping, imp.defaults, imp.existing_leads, imp.blank_cells, imp.tag_mode)
+    figures = ("total_rows", "successful", "updated", "skipped", "errors")
+    return (check.status == lifecycle.COMPLETED and imp.status == lifecycle.COMPLETED and same_choices
+            and any(getattr(imp, name) != getattr(check, name) for name in figures))
 
 
 def progress_context(imp: LeadImport) -> dict:
