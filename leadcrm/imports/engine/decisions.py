@@ -29,11 +29,11 @@ def emails_of(batch: Batch, lines: list[int], starts: dict[int, int]) -> dict[in
     return {line: (leads[starts[line] + EMAIL_AT], leads[starts[line] + KEY_AT]) for line in lines}
 
 
-def existing_email(email: str) -> str:
-    return f"A lead with email {email!r} already exists in this workspace (existing leads are not updated)."
-
-
-def repeated_email(email: str, earlier: int) -> str:
+def reason(code: str, email: str, earlier: int | None) -> str:
+    """The message of a duplicate: always with the row's own email and the first line of its email in the
+    file, so that it reads the same wherever the batches of the file begin."""
+    if code == "existing_email":
+        return f"A lead with email {email!r} already exists in this workspace (existing leads are not updated)."
     return f"Email {email!r} already appears on line {earlier} of this file; a file can hold each email once."
 
 
@@ -44,20 +44,22 @@ def decide(batch: Batch, emails: dict[int, tuple[str, str]], owners: dict[str, O
     owners: the workspace's leads by email key; seen: the keys earlier rows of this import decided
     that the lead table does not tell (matched leads, and a check's rows), with their lines.
     """
-    decisions, reasons = Decisions(), {}
+    decisions, duplicates = Decisions(), {}  # line → (code, the first line of its email in the file)
     for line, (email, key) in emails.items():
         owner = owners.get(key)
         if owner is not None and owner.import_id == import_id and owner.import_line is not None:
-            reasons[line] = ("repeated_email", repeated_email(email, owner.import_line))
+            duplicates[line] = ("repeated_email", owner.import_line)
         elif key in seen:
-            reasons[line] = ("repeated_email", repeated_email(email, seen[key]))
+            duplicates[line] = ("repeated_email", seen[key])
         elif update and owner is not None:
             decisions.matches[line] = owner.lead_id
         else:  # also a lead deleted since the unique index refused the row (an undo meanwhile)
-            reasons[line] = ("existing_email", existing_email(email))
-    for line, (code, reason) in reasons.items():
-        decisions.issues.append(RowIssue(line, "duplicate", code, None, reason, batch.keyed[line]))
+            duplicates[line] = ("existing_email", None)
+    for line, (code, earlier) in duplicates.items():
+        decisions.issues.append(RowIssue(line, "duplicate", code, None, reason(code, emails[line][0], earlier),
+                                         batch.keyed[line]))
     for repeat in batch.repeats:
-        code, reason = reasons.get(repeat.earlier) or ("repeated_email", repeated_email(repeat.email, repeat.earlier))
-        decisions.issues.append(RowIssue(repeat.line, "duplicate", code, None, reason, repeat.values))
+        code, earlier = duplicates.get(repeat.earlier, ("repeated_email", repeat.earlier))
+        decisions.issues.append(RowIssue(repeat.line, "duplicate", code, None, reason(code, repeat.email, earlier),
+                                         repeat.values))
     return decisions

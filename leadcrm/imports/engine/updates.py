@@ -57,8 +57,9 @@ class LeadUpdate:
 
     lead_id: int
     line: int
-    columns: dict  # first_name … notes, with company_key (the writer resolves its id)
+    columns: dict  # UPDATED_COLUMNS; company_id is None for a company to set by key (company_key)
     changes: list[Change]
+    company_key: str | None = None  # the company the row names, when it changes (the writer resolves its id)
     tags_removed: list[int] = field(default_factory=list)  # tag ids
     tags_added: list[str] = field(default_factory=list)  # tag keys
 
@@ -120,8 +121,10 @@ class Planner:
     def _company(self, batch: Batch, given: int, row: list, current: Current, update: LeadUpdate) -> None:
         # The batch carries the company's key where the lead table has its id.
         key = self._value("company", given, row[_AT["company_id"]], None, current.company_key)
-        update.columns["company_key"] = key
+        update.columns["company_id"] = current.company_id
         if key != current.company_key:
+            update.columns["company_id"] = None
+            update.company_key = key
             update.changes.append(Change("company", current.company_name, batch.companies[key] if key else None))
 
     def _tags(self, batch: Batch, given: int, row_tags: list[str], current_tags: dict[str, tuple[int, str]],

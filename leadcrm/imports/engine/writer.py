@@ -140,8 +140,8 @@ class BatchWriter:
         rows = []
         for update in updates:
             columns = update.columns
-            key = columns["company_key"]
-            columns["company_id"] = company_ids[key] if key else None
+            if update.company_key:
+                columns["company_id"] = company_ids[update.company_key]
             rows.append((update.lead_id, *(columns[name] for name in UPDATED_COLUMNS)))
         self.bulk.update_leads(self.conn, rows)
         self.bulk.change_links(
