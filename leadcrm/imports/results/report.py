@@ -61,18 +61,15 @@ def change_value(value) -> str:
     return "" if value is None else str(value)
 
 
-def changes_query(imp: LeadImport, field: str | None) -> Select:
-    query = (db.select(LeadChange.id, LeadChange.import_id, LeadChange.lead_id, LeadChange.line, Lead.email,
-                       LeadChange.field, LeadChange.before, LeadChange.after, LeadChange.undo)
-             .join(Lead, Lead.id == LeadChange.lead_id).where(LeadChange.import_id == imp.id)
-             .order_by(LeadChange.line, LeadChange.field))
-    return query.where(LeadChange.field == field) if field else query
-
-
 def changes_lines(imp: LeadImport, field: str | None) -> Iterator[str]:
     """The changes the import made (or a check would make) to existing leads."""
+    query = (db.select(LeadChange.line, Lead.email, LeadChange.field, LeadChange.before, LeadChange.after)
+             .join(Lead, Lead.id == LeadChange.lead_id).where(LeadChange.import_id == imp.id)
+             .order_by(LeadChange.line, LeadChange.field))
+    if field:
+        query = query.where(LeadChange.field == field)
     rows = ([line, email, name, change_value(before), change_value(after)]
-            for _, _, _, line, email, name, before, after, _ in _streamed(changes_query(imp, field)))
+            for line, email, name, before, after in _streamed(query))
     return csv_lines(["line", "email", "field", "before", "after"], rows)
 
 

@@ -2,6 +2,7 @@
 existing leads, their CSV downloads, and Undo."""
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from sqlalchemy import func
+from sqlalchemy.orm import joinedload
 
 from leadcrm.extensions import db
 from leadcrm.imports.blueprint import bp
@@ -9,7 +10,7 @@ from leadcrm.imports.engine.updates import UPDATABLE
 from leadcrm.imports.mapping.fields import FIELDS
 from leadcrm.imports.reasons import REASONS
 from leadcrm.imports.results import summary
-from leadcrm.imports.results.report import changes_lines, changes_query, report_lines
+from leadcrm.imports.results.report import changes_lines, report_lines
 from leadcrm.imports.results.undo import can_undo, kept_by, undo_import
 from leadcrm.models import ISSUE_KINDS, ImportRowIssue, Lead, LeadChange, LeadImport
 from leadcrm.scoping import get_in_workspace_or_404
@@ -55,7 +56,11 @@ def changes(import_id):
     """The changes to existing leads (update mode), by line, filterable by field, 50 per page."""
     imp = get_in_workspace_or_404(LeadImport, import_id)
     field = _field_arg()
-    page = db.paginate(changes_query(imp, field), per_page=CHANGES_PER_PAGE, error_out=False)
+    query = (db.select(LeadChange).options(joinedload(LeadChange.lead)).filter_by(import_id=imp.id)
+             .order_by(LeadChange.line, LeadChange.field))
+    if field:
+        query = query.filter_by(field=field)
+    page = db.paginate(query, per_page=CHANGES_PER_PAGE, error_out=False)
     kept = {change.id: kept_by(change) for change in page.items if change.undo == "kept"}
     return render_template("imports/changes.html", imp=imp, field=field, changes=page, fields=FIELDS,
                            counts=summary.changed_fields(imp.id), kept=kept)
