@@ -146,6 +146,10 @@ class LeadImport(db.Model):
     # the import waits for its start (the mapping page shows them again), frozen when it starts.
     mapping = db.Column(db.JSON)
     defaults = db.Column(db.JSON)
+    # How the file's values read: {"status_values": {status key: reading}, "number_format": "point"|"comma"}.
+    rules = db.Column(db.JSON)
+    # What the mapping page found in the whole file, per column (mapping/scan.py).
+    scanned_values = db.Column(db.JSON)
     existing_leads = db.Column(db.String(10), nullable=False, default="skip")
     blank_cells = db.Column(db.String(10), nullable=False, default="leave")
     tag_mode = db.Column(db.String(10), nullable=False, default="add")
@@ -175,6 +179,12 @@ class LeadImport(db.Model):
     workspace = db.relationship(Workspace)
     created_by = db.relationship(User)
     check_of = db.relationship("LeadImport", remote_side=[id])
+
+    @property
+    def choices(self) -> dict:
+        """What the import does with existing leads and how its values read, as the mapping form gives them."""
+        return {"existing_leads": self.existing_leads, "blank_cells": self.blank_cells, "tag_mode": self.tag_mode,
+                "rules": self.rules}
 
     @property
     def created(self) -> int:

@@ -58,6 +58,7 @@ class Claimed:
     header: list
     mapping: dict
     defaults: dict
+    rules: dict | None
     existing_leads: str
     blank_cells: str
     tag_mode: str
@@ -93,7 +94,7 @@ def create(session, **columns) -> LeadImport:
 
 def start(session, import_id: int, mapping: dict, defaults: dict, choices: dict) -> bool:
     """uploaded → queued with the mapping and choices frozen; False if it was started already (double
-    click, reload). choices: existing_leads, blank_cells, tag_mode."""
+    click, reload). choices: existing_leads, blank_cells, tag_mode, rules."""
     return _cas(session, import_id, LeadImport.status == UPLOADED,
                 status=QUEUED, mapping=mapping, defaults=defaults, queued_at=utcnow(), **choices)
 

@@ -1,41 +1,31 @@
 """The row rules: raw cells + mapping → one lead's values (a LeadRow), or the reason the row is invalid.
 
 Shared by the preview's sample row and the worker, so what the preview shows is what gets imported.
-Kept free of database work: duplicates are decided by the engine against the unique index.
+Kept free of database work: duplicates are decided by the engine against the unique index. Single
+values are read by value_rules.py; the import's own readings (its status words, its number format)
+come with the mapping as `rules`.
 The worker applies them once per row of files with millions of rows, so they are written for speed.
 """
-import re
 from functools import lru_cache
 from operator import itemgetter
 from typing import Callable, NamedTuple
 
-from email_validator import EmailNotValidError, validate_email
-
 from leadcrm.imports.mapping.fields import FIELDS
-from leadcrm.keys import email_key, name_key
-from leadcrm.models import LEAD_STATUSES
-
-STATUSES = {status: status for status in LEAD_STATUSES}
-EXPECTED_STATUSES = ", ".join(LEAD_STATUSES)
-MAX_SCORE = 2_000_000_000
-COMPANY_MAX, TAG_MAX = 255, 100  # the column sizes of company.name(_key) and tag.name(_key)
-
-# A subset of the ASCII addresses email-validator accepts, checked without calling it; anything else
-# goes to email-validator itself, so the answer is always its answer (tests/imports/test_rows.py
-# compares the two on generated addresses). Why each piece is safe:
-# - local part: dot-atom of letters, digits, _ + - (email-validator's DOT_ATOM_TEXT allows more);
-# - domain labels: single hyphens only, so no R-LDH ("ab--") or Punycode ("xn--") label, each at most
-#   63 characters (the negative look-ahead);
-# - TLD: letters only, not a special-use name in any case (email-validator lower-cases the domain);
-# - the total length (254) is checked by the caller; the local part's 64 applies only in strict mode.
-_LABEL = r"(?![A-Za-z0-9-]{64})[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*"
-_PLAIN_EMAIL = re.compile(
-    r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*"
-    rf"@(?:{_LABEL}\.)+(?!(?i:arpa|invalid|local|localhost|onion|test)\Z)[A-Za-z]{{2,24}}"
-).fullmatch
-# At most 2 decimals, written out (no exponent, no sign).
-_AMOUNT = re.compile(r"[0-9]+(?:\.[0-9]{0,2})?|\.[0-9]{1,2}").fullmatch
-_WHOLE = re.compile(r"[+-]?[0-9]+(?:\.0*)?").fullmatch
+from leadcrm.imports.value_rules import (
+    EXPECTED_STATUSES,
+    PLAIN_EMAIL,
+    SKIP_ROW,
+    STATUSES,
+    USE_DEFAULT,
+    company_name_and_key,
+    deal_value_text,
+    email_problem,
+    split_tags,
+    status_reading,
+    unquoted,
+    whole_number,
+)
+from leadcrm.keys import email_key
 
 
 class LeadRow(NamedTuple):
@@ -64,49 +54,6 @@ class Invalid(NamedTuple):
     reason: str
 
 
-def email_problem(email: str) -> str | None:
-    """None if the address has valid syntax (email-validator's answer, no network), else its message."""
-    if len(email) <= 254 and _PLAIN_EMAIL(email):
-        return None
-    try:
-        validate_email(email, check_deliverability=False)
-    except EmailNotValidError as error:
-        return str(error)
-    return None
-
-
-def deal_value_text(text: str) -> str | None:
-    """'1234.5', '$1,234.50', '€ 12,500' → '1234.5', '1234.50', '12500'; None when it is not a
-    non-negative amount with at most 2 decimals (and at most 12 digits before them, the column's size)."""
-    if text[:1] in "$€£":
-        text = text[1:].lstrip()
-    if "," in text:
-        whole, dot, fraction = text.partition(".")
-        groups = whole.split(",")
-        if not (1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])):
-            return None
-        text = "".join(groups) + dot + fraction
-    if not _AMOUNT(text) or len(text.partition(".")[0].lstrip("0")) > 12:
-        return None
-    return text
-
-
-def company_name_and_key(text: str) -> tuple[str, str]:
-    """Inner whitespace collapsed, cut to the column size; the key is cut too (case folding can lengthen it)."""
-    name = " ".join(text.split())[:COMPANY_MAX]
-    return name, name_key(name)[:COMPANY_MAX]
-
-
-def split_tags(text: str) -> dict[str, str]:
-    """'vip, Newsletter,,VIP' → {'vip': 'vip', 'newsletter': 'Newsletter'}: unique case-insensitively."""
-    tags = {}
-    for name in text.split(","):
-        name = " ".join(name.split())[:TAG_MAX]
-        if name:
-            tags.setdefault(name_key(name)[:TAG_MAX], name)
-    return tags
-
-
 def is_blank(cells: list[str]) -> bool:
     """A record with no value in any cell is not a row: not counted, not shown, not reported."""
     for cell in cells:
@@ -115,13 +62,17 @@ def is_blank(cells: list[str]) -> bool:
     return True
 
 
-def compile_row_rules(header: list[str], mapping: dict[str, str], defaults: dict | None = None
-                      ) -> Callable[[list[str]], LeadRow | Invalid]:
+def compile_row_rules(header: list[str], mapping: dict[str, str], defaults: dict | None = None,
+                      rules: dict | None = None) -> Callable[[list[str]], LeadRow | Invalid]:
     """Build the function that applies the row rules to one record of a file with this header and mapping.
 
+    rules: {"status_values": {status key: a status, USE_DEFAULT or SKIP_ROW}, "number_format": "point"|"comma"}.
     The record must have as many fields as the header (the engine reports other records as errors).
     """
-    defaults = defaults or {}
+    defaults, rules = defaults or {}, rules or {}
+    chosen_statuses = rules.get("status_values") or {}
+    number_format = rules.get("number_format") or "point"
+    example = "1.234,50 or 1.234,50 €" if number_format == "comma" else "1234.50 or $1,234.50"
     column_of = {field: header.index(column) for column, field in mapping.items() if field in FIELDS}
     default_source = (defaults.get("source") or "").strip()
     default_status = (defaults.get("status") or "").strip().lower() or "new"
@@ -145,13 +96,16 @@ def compile_row_rules(header: list[str], mapping: dict[str, str], defaults: dict
 
     def apply(record: list[str]) -> LeadRow | Invalid:
         # A non-blank character anywhere in the joined values means some mapped value is not blank.
-        if not "".join(mapped_values(record)).strip():
+        joined = "".join(mapped_values(record))
+        if not joined.strip():
             return Invalid("no_value", None, "The row has no value in any mapped column.")
+        if "'" in joined:
+            record = [unquoted(cell) for cell in record]
         email = key = None
         if email_at is not None:
             email = record[email_at].strip()
             if email:
-                if not (len(email) <= 254 and _PLAIN_EMAIL(email)):
+                if not (len(email) <= 254 and PLAIN_EMAIL(email)):
                     problem = email_problem(email)
                     if problem:
                         return Invalid("invalid_email", email_column,
@@ -161,27 +115,33 @@ def compile_row_rules(header: list[str], mapping: dict[str, str], defaults: dict
         if status_at is not None:
             raw = record[status_at].strip()
             if raw:
-                status = STATUSES.get(raw) or STATUSES.get(raw.lower())
-                if status is None:
+                status = STATUSES.get(raw) or status_reading(raw, chosen_statuses)
+                if status == USE_DEFAULT:
+                    status = default_status
+                elif status == SKIP_ROW:
+                    return Invalid("invalid_status", status_column, f"Status {raw!r} in column {status_column!r} "
+                                   "is set to skip its rows on the mapping page.")
+                elif status is None:
                     return Invalid("invalid_status", status_column,
-                                   f"Status {raw!r} in column {status_column!r} is not one of {EXPECTED_STATUSES}.")
+                                   f"Status {raw!r} in column {status_column!r} is not one of {EXPECTED_STATUSES}, "
+                                   "nor a status word the importer knows. Choose how to read it on the mapping page.")
         score = None
         if score_at is not None:
             raw = record[score_at].strip()
             if raw:
-                score = int(raw.partition(".")[0]) if _WHOLE(raw) else None
-                if score is None or abs(score) > MAX_SCORE:
+                score = whole_number(raw, number_format)
+                if score is None:
                     return Invalid("invalid_score", score_column,
                                    f"Score {raw!r} in column {score_column!r} is not a whole number (e.g. 85).")
         deal = None
         if deal_at is not None:
             raw = record[deal_at].strip()
             if raw:
-                deal = deal_value_text(raw)
+                deal = deal_value_text(raw, number_format)
                 if deal is None:
                     return Invalid("invalid_deal_value", deal_column,
                                    f"Deal Value {raw!r} in column {deal_column!r} is not a non-negative amount "
-                                   "with at most 2 decimals (e.g. 1234.50 or $1,234.50).")
+                                   f"with at most 2 decimals (e.g. {example}).")
         company, company_key = "", None
         if company_at is not None:
             raw = record[company_at]

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from sqlalchemy import Select
 
 from ..extensions import db
+from ..imports.results.report import BOM
 from ..keys import name_key
 from ..models import Company, Lead, Tag, lead_tag
 
@@ -37,11 +38,12 @@ def export_query(leads: Select) -> Select:
 
 
 def export_lines(leads: Select) -> Iterator[str]:
-    """CSV text of the leads, one chunk at a time: one query for the rows, one per chunk for the tags."""
+    """CSV text of the leads after a byte-order mark (for Excel, see results/report.py), one chunk at a time:
+    one query for the rows, one per chunk for the tags."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(HEADER)
-    yield _drain(buffer)
+    yield BOM + _drain(buffer)
     for chunk in db.session.execute(export_query(leads)).partitions():
         tags = _tags_of([row.id for row in chunk])
         for lead_id, first, last, email, phone, company, status, source, score, deal, notes in chunk:

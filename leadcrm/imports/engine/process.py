@@ -70,7 +70,7 @@ def process_import(import_id: int, fork: bool = True) -> dict:
 def _run(conn: Connection, claimed: Claimed, batch_size: int, fork: bool) -> str:
     path = path_of(claimed.stored_name)
     header = list(claimed.header)
-    apply = compile_row_rules(header, claimed.mapping or {}, claimed.defaults)
+    apply = compile_row_rules(header, claimed.mapping or {}, claimed.defaults, claimed.rules)
     given = compile_given_fields(header, claimed.mapping or {}) if claimed.existing_leads == "update" else None
     if _fenced_commit(conn, claimed) is Signal.CANCEL:
         return _finish(conn, claimed, lifecycle.CANCELLED)

@@ -55,7 +55,7 @@ def sample_row(imp: LeadImport, rows: list[list[str]], mapping: dict[str, str], 
     """The first data row through the row rules the import uses; None when the file has no rows."""
     if not rows:
         return None
-    result = compile_row_rules(imp.header, mapping, defaults)(rows[0])
+    result = compile_row_rules(imp.header, mapping, defaults, choices.get("rules"))(rows[0])
     if isinstance(result, Invalid):
         return SampleRow(values=[], invalid=result.reason)
     update = _first_update(imp, rows, mapping, defaults, choices) if choices["existing_leads"] == "update" else None
@@ -67,7 +67,7 @@ def _first_update(imp: LeadImport, rows: list[list[str]], mapping: dict, default
     """The first preview row whose email belongs to a lead of the workspace, as the import would update it."""
     header = imp.header
     records = [(number, row, None) for number, row in enumerate(rows, 1)]
-    batch = next(batches(records, compile_row_rules(header, mapping, defaults), len(rows), False,
+    batch = next(batches(records, compile_row_rules(header, mapping, defaults, choices.get("rules")), len(rows), False,
                          compile_given_fields(header, mapping)))
     starts = lead_starts(batch)
     emails = emails_of(batch, list(batch.keyed), starts)

@@ -7,20 +7,24 @@ from collections.abc import Iterable, Iterator
 from sqlalchemy import Select
 
 from leadcrm.extensions import db
+from leadcrm.imports.value_rules import FORMULA_STARTS
 from leadcrm.models import ImportRowIssue, Lead, LeadChange, LeadImport
 
-# OWASP CSV injection: a spreadsheet runs a cell that starts with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK_ROWS = 1000
+# Excel reads a CSV as UTF-8 only when it starts with the byte-order mark (its own "CSV UTF-8" writes one);
+# without it "Müller" shows as "MÃ¼ller". Our importer reads it back silently.
+BOM = "\ufeff"
 
 
 def neutralise(cell: str) -> str:
-    """Prefix a formula-looking cell with a quote so spreadsheets show it as text."""
+    """Prefix a formula-looking cell with a quote so spreadsheets show it as text (OWASP CSV injection);
+    the importer reads the quote back (value_rules.unquoted)."""
     return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
 def csv_lines(header: list[str], rows: Iterable[list]) -> Iterator[str]:
-    """CSV text of the rows, every cell neutralised, about CHUNK_ROWS rows at a time."""
+    """CSV text of the rows, every cell neutralised, about CHUNK_ROWS rows at a time, after a BOM."""
+    yield BOM
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([neutralise(name) for name in header])

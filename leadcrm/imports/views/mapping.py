@@ -7,7 +7,7 @@ from leadcrm.imports import lifecycle
 from leadcrm.imports.blueprint import bp
 from leadcrm.imports.engine.process import process_import
 from leadcrm.imports.jobs.enqueue import start_check, start_import
-from leadcrm.imports.mapping import preview
+from leadcrm.imports.mapping import preview, scan
 from leadcrm.imports.mapping import saved as saved_mappings
 from leadcrm.imports.mapping.forms import MappingForm
 from leadcrm.models import LeadImport
@@ -40,6 +40,7 @@ def mapping(import_id):
         examples=preview.examples(imp.header, rows),
         sample=preview.sample_row(imp, rows, form.mapping(), form.defaults(), form.choices()),
         checked_on_the_spot=preview.checked_on_the_spot(imp),
+        **_value_context(imp, form),
     )
 
 
@@ -48,11 +49,13 @@ def sample(import_id):
     """The sample row under the posted mapping (an htmx fragment), with what is wrong with the mapping;
     the choices are kept for the upload."""
     imp = get_in_workspace_or_404(LeadImport, import_id)
-    form = MappingForm.for_header(imp.header, {})
+    form = _with_values(imp, MappingForm.for_header(imp.header, {}), {}, None, {})
     form.validate()
     _keep(imp, form)
     sample_row = preview.sample_row(imp, preview.first_rows(imp), form.mapping(), form.defaults(), form.choices())
-    return render_template("imports/_sample_row.html", form=form, sample=sample_row)
+    # The readings of the status values follow the column mapped to Status: they come out of band.
+    return render_template("imports/_sample_row.html", form=form, sample=sample_row, out_of_band=True,
+                           imp=imp, **_value_context(imp, form))
 
 
 @bp.post("/<int:import_id>/checks/<int:check_id>/start")
@@ -62,9 +65,8 @@ def start_checked(import_id, check_id):
     check = get_in_workspace_or_404(LeadImport, check_id)
     if check.check_of_id != imp.id:
         abort(404)
-    choices = {"existing_leads": check.existing_leads, "blank_cells": check.blank_cells, "tag_mode": check.tag_mode}
-    if start_import(imp.id, check.mapping, check.defaults, choices):
-        saved_mappings.remember(imp.workspace_id, imp.header, check.mapping, choices)
+    if start_import(imp.id, check.mapping, check.defaults, check.choices):
+        saved_mappings.remember(imp.workspace_id, imp.header, check.mapping, check.choices)
     else:
         flash("The import has already been started.", "error")
     return redirect(url_for("imports.show", import_id=imp.id), 303)
@@ -73,10 +75,26 @@ def start_checked(import_id, check_id):
 def _form(imp: LeadImport) -> MappingForm:
     """The mapping form, filled with what was chosen for this upload, else the remembered or guessed mapping."""
     if imp.mapping is not None:
-        choices = {"existing_leads": imp.existing_leads, "blank_cells": imp.blank_cells, "tag_mode": imp.tag_mode}
-        return MappingForm.for_header(imp.header, imp.mapping, imp.defaults, choices)
-    suggested, choices, _ = saved_mappings.suggest(imp.workspace_id, imp.header)
-    return MappingForm.for_header(imp.header, suggested, None, choices)
+        mapping, defaults, choices = imp.mapping, imp.defaults, imp.choices
+    else:
+        mapping, choices, _ = saved_mappings.suggest(imp.workspace_id, imp.header)
+        defaults = None
+    return _with_values(imp, MappingForm.for_header(imp.header, mapping, defaults, choices), mapping, defaults, choices)
+
+
+def _with_values(imp: LeadImport, form: MappingForm, mapping: dict, defaults: dict | None, choices: dict) -> MappingForm:
+    """The form again with what the whole file says of the columns it maps (posted or not): a select for
+    each value of the status column, and the number format its amounts are detected in."""
+    status_column = form.column_of("status")
+    amounts = [column for column in (form.column_of("deal_value"), form.column_of("lead_score")) if column]
+    values = scan.status_values(imp, status_column).values if status_column else []
+    return MappingForm.for_header(imp.header, mapping, defaults, choices, status_values=values,
+                                  number_format=scan.number_format(imp, amounts) if amounts else None)
+
+
+def _value_context(imp: LeadImport, form: MappingForm) -> dict:
+    column = form.column_of("status")
+    return {"status_scan": scan.status_values(imp, column) if column else None, "status_column": column}
 
 
 def _keep(imp: LeadImport, form: MappingForm) -> None:

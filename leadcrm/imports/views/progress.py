@@ -62,8 +62,7 @@ def latest_check(imp: LeadImport) -> LeadImport | None:
 
 def _differs(imp: LeadImport, check: LeadImport) -> bool:
     """The finished import's figures are not those its completed check predicted with the same choices."""
-    same_choices = (check.mapping, check.defaults, check.existing_leads, check.blank_cells, check.tag_mode) == (
-        imp.mapping, imp.defaults, imp.existing_leads, imp.blank_cells, imp.tag_mode)
+    same_choices = (check.mapping, check.defaults, check.choices) == (imp.mapping, imp.defaults, imp.choices)
     figures = ("total_rows", "successful", "updated", "skipped", "errors")
     return (check.status == lifecycle.COMPLETED and imp.status == lifecycle.COMPLETED and same_choices
             and any(getattr(imp, name) != getattr(check, name) for name in figures))
