@@ -2,9 +2,7 @@
 worker runs again, with exactly the expected leads."""
 import pytest
 
-from tests.e2e.csvfiles import write_big_csv
 from tests.faults.conftest import (
-    RedisServer,
     assert_adds_up,
     figures,
     import_state,
@@ -13,6 +11,8 @@ from tests.faults.conftest import (
     wait_for_import,
     wait_for_workers,
 )
+from tests.support.csvfiles import write_big_csv
+from tests.support.servers import RedisServer
 
 
 @pytest.fixture

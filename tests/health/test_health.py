@@ -12,7 +12,7 @@ from leadcrm import create_app
 from leadcrm.extensions import db, import_queue
 from leadcrm.models import LeadImport, utcnow
 from tests.conftest import ROOT, login, make_user
-from tests.imports.history_factories import make_import
+from tests.support.factories import make_import
 
 
 def closed_port() -> int:

@@ -6,7 +6,7 @@ import pytest
 from leadcrm.extensions import db
 from leadcrm.models import LeadImport
 from tests.conftest import make_user
-from tests.imports.import_helpers import leads
+from tests.support.imports import leads
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from leadcrm.extensions import db
 from leadcrm.leads.export import HEADER
 from leadcrm.models import Lead, LeadImport, Tag, lead_tag
 from tests.conftest import login, make_user
-from tests.imports.history_factories import make_lead
+from tests.support.factories import make_lead
 
 HEADER_LINE = "first_name,last_name,email,phone,company,status,source,lead_score,deal_value,tags,notes"
 

@@ -5,8 +5,8 @@ import pytest
 
 from leadcrm.extensions import db
 from leadcrm.models import Tag
-from tests.imports.history_factories import make_import, make_lead
 from tests.leads.test_export import HEADER_LINE
+from tests.support.factories import make_import, make_lead
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from flask import url_for
 
 from leadcrm.extensions import db
 from leadcrm.models import Lead
-from tests.e2e.csvfiles import flow_csv
-from tests.security.conftest import import_file, import_row
+from tests.support.csvfiles import flow_csv
+from tests.support.wizard import import_file, import_row
 
 PUBLIC = {"static", "auth.login", "auth.signup", "health.healthz"}
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

@@ -2,14 +2,9 @@
 import pytest
 from flask import url_for
 
-from tests.e2e.csvfiles import flow_csv
-from tests.security.conftest import (
-    csrf_login,
-    import_id_of,
-    mapping_form,
-    parse,
-    upload,
-)
+from tests.security.conftest import csrf_login
+from tests.support.csvfiles import flow_csv
+from tests.support.wizard import import_id_of, mapping_form, parse, upload
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 

@@ -4,8 +4,8 @@ import io
 
 from flask import url_for
 
-from tests.e2e.csvfiles import FORMULA_PREFIXES, formula_csv
-from tests.security.conftest import import_file, import_row, parse
+from tests.support.csvfiles import FORMULA_PREFIXES, formula_csv
+from tests.support.wizard import import_file, import_row, parse
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -6,8 +6,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.conftest import built_app, login
-from tests.e2e.csvfiles import flow_csv
-from tests.security.conftest import import_id_of, upload
+from tests.support.csvfiles import flow_csv
+from tests.support.wizard import import_id_of, upload
 
 
 def session_cookie(response) -> str:

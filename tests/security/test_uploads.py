@@ -8,7 +8,7 @@ import pytest
 from leadcrm.extensions import db
 from leadcrm.models import LeadImport
 from tests.conftest import ROOT, built_app, login
-from tests.security.conftest import import_id_of, import_row, upload
+from tests.support.wizard import import_id_of, import_row, upload
 
 GOOD_CSV = b"First Name,Email\nAda,ada@example.com\n"
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"

@@ -5,15 +5,8 @@ import re
 from flask import url_for
 from markupsafe import escape
 
-from tests.e2e.csvfiles import IMG, SCRIPT, XSS_FILENAME, xss_csv
-from tests.security.conftest import (
-    import_id_of,
-    import_row,
-    mapping_form,
-    parse,
-    start_import,
-    upload,
-)
+from tests.support.csvfiles import IMG, SCRIPT, XSS_FILENAME, xss_csv
+from tests.support.wizard import import_id_of, import_row, mapping_form, parse, start_import, upload
 
 LIVE = [
     re.compile(r"<script>alert", re.I),

@@ -16,9 +16,9 @@ from leadcrm.imports.jobs.control import cancel_import
 from leadcrm.imports.jobs.enqueue import enqueue_job
 from leadcrm.imports.upload.storage import path_of
 from leadcrm.models import Company, Lead, LeadImport, Tag, lead_tag
-from tests.imports.import_helpers import (
+from tests.conftest import ROOT
+from tests.support.imports import (
     HEADER,
-    ROOT,
     assert_counts_add_up,
     create_import,
     get_import,

@@ -6,7 +6,7 @@ import pytest
 
 from leadcrm.extensions import db
 from leadcrm.imports.results.report import neutralise
-from tests.imports.history_factories import make_import, make_issue
+from tests.support.factories import make_import, make_issue
 
 
 @pytest.mark.parametrize("cell, expected", [

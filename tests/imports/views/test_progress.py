@@ -8,7 +8,7 @@ from sqlalchemy import event
 
 from leadcrm.extensions import db, import_queue, redis_connection
 from leadcrm.models import utcnow
-from tests.imports.history_factories import make_import
+from tests.support.factories import make_import
 
 HX = {"HX-Request": "true"}
 

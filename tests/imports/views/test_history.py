@@ -5,7 +5,7 @@ import pytest
 
 from leadcrm.extensions import db
 from leadcrm.models import LeadImport
-from tests.imports.history_factories import make_import, make_issue
+from tests.support.factories import make_import, make_issue
 
 HX = {"HX-Request": "true"}
 
