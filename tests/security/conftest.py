@@ -6,6 +6,19 @@ from tests.conftest import built_app
 from tests.support.servers import _empty_redis, process_redis, redis_url  # noqa: F401  (a Redis per test process)
 from tests.support.wizard import parse
 
+# The one answer to the owner's GET of each page, for a finished import; a new page adds its own.
+FINISHED_IMPORT_PAGES = {
+    "imports.index": 200, "imports.new": 200, "imports.show": 200, "imports.progress": 286, "imports.row": 286,
+    "imports.issues": 200, "imports.report": 200, "imports.confirm_undo": 200, "imports.mapping": 303,
+    "leads.index": 200, "leads.export": 200,
+}
+
+
+def answer_of(endpoint: str) -> int:
+    """What a GET of the page answers the owner of a finished import."""
+    assert endpoint in FINISHED_IMPORT_PAGES, f"{endpoint} is a new page: add its answer to FINISHED_IMPORT_PAGES"
+    return FINISHED_IMPORT_PAGES[endpoint]
+
 
 @pytest.fixture
 def csrf_app(app_config):

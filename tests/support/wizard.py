@@ -170,10 +170,10 @@ def start_import(client, import_id: int, changes: dict | None = None):
 def import_file(client, filename: str, data: bytes) -> int:
     """Upload and start an import with the automatic mapping; returns its id."""
     uploaded = upload(client, filename, data)
-    assert uploaded.status_code in (302, 303), uploaded.get_data(as_text=True)[:2000]
+    assert uploaded.status_code == 303, uploaded.get_data(as_text=True)[:2000]
     import_id = import_id_of(uploaded)
     started = start_import(client, import_id)
-    assert started.status_code in (302, 303), started.get_data(as_text=True)[:2000]
+    assert started.status_code == 303, started.get_data(as_text=True)[:2000]
     return import_id
 
 
