@@ -119,6 +119,21 @@ def _empty_redis(process_redis):
     process_redis.flush()
 
 
+@pytest.fixture
+def own_redis(tmp_path):
+    """A Redis server of this test alone, to kill and restart; the app uses it with app_config_on_own_redis."""
+    server = RedisServer(tmp_path / "own-redis").start()
+    yield server
+    server.kill()
+
+
+@pytest.fixture(name="app_config")
+def app_config_on_own_redis(app_config, own_redis):
+    """The test's settings on its own Redis (import it into the test module with own_redis); the login
+    limiter counts in memory, out of the way of the server the test kills."""
+    return {**app_config, "REDIS_URL": own_redis.url, "RATELIMIT_STORAGE_URI": "memory://"}
+
+
 def process_groups(pid: int) -> set[int]:
     """The process groups of a process and all its descendants."""
     groups = set()

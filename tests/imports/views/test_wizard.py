@@ -53,14 +53,6 @@ def job_ids(app) -> list[str]:
         return import_queue().job_ids
 
 
-@pytest.fixture
-def queue(app):
-    """This test's own queue (see app_config), emptied afterwards so no job outlives the test."""
-    yield
-    with app.app_context():
-        import_queue().empty()
-
-
 def job_id(app, import_id: int) -> str:
     with app.app_context():
         return job_id_for(import_id, 0)
