@@ -13,6 +13,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from sqlalchemy import event
 
 from leadcrm import create_app, embedded_redis
 from leadcrm.config import database_url
@@ -141,6 +142,21 @@ def run_worker(subprocess_env):
         )
 
     return run
+
+
+@contextmanager
+def recorded_sql(engine):
+    """The SQL statements run on the engine's connections inside the block, in order."""
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def make_user(email="owner@example.com", password="correct horse", workspace="Acme", super_admin=False):

@@ -84,11 +84,14 @@ def _create_import(file: Path, workspace_id: int, maps: tuple[str, ...], choices
     if isinstance(sniffed, Problem):
         storage.discard(pending.stored_name)
         raise click.ClickException(sniffed.message)
-    mapping = _mapping(maps, sniffed.header) if maps else guess_mapping(sniffed.header)
-    problems = mapping_problems(mapping)
-    if problems:
+    try:
+        mapping = _mapping(maps, sniffed.header) if maps else guess_mapping(sniffed.header)
+        problems = mapping_problems(mapping)
+        if problems:
+            raise click.ClickException(" ".join(problems))
+    except click.ClickException:  # a --map naming no column of the file, too
         storage.discard(pending.stored_name)
-        raise click.ClickException(" ".join(problems))
+        raise
     imp = accept(pending, sniffed, created_by_id=None)
     if check:
         run_id = lifecycle.start_check(db.session, imp.id, mapping, {}, choices).id

@@ -6,7 +6,6 @@ port with a fresh database of the test's engine; page is a Playwright page of De
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,33 +17,21 @@ import psutil
 import psycopg
 import pytest
 
-# A Redis server per test process, emptied before each test (see tests/faults/conftest.py).
-from tests.faults.conftest import _empty_redis, process_groups, process_redis, redis_url  # noqa: F401
+from tests.conftest import ROOT
+from tests.support.servers import (  # noqa: F401  (a Redis per test process, emptied before each test)
+    _empty_redis,
+    free_port,
+    process_groups,
+    process_redis,
+    redis_url,
+    wait_until,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until(predicate, timeout: float, interval: float = 0.1, message: str = "condition"):
-    """Poll predicate() until it returns a truthy value (returned) or fail after timeout seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {message}")
-        time.sleep(interval)
 
 
 def empty_postgres(url: str) -> None:

@@ -17,7 +17,7 @@ from tests.e2e.conftest import (
     signup,
     upload,
 )
-from tests.e2e.csvfiles import (
+from tests.support.csvfiles import (
     EXPORT_HEADER,
     FLOW_AUTO_MAPPING,
     IMG,

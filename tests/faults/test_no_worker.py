@@ -1,12 +1,10 @@
 """Stop every worker: the progress page and System Health say that no worker is running."""
 import signal
 
-from tests.e2e.csvfiles import write_big_csv
 from tests.faults.conftest import import_state, queue_import, wait_for_workers
+from tests.support.csvfiles import write_big_csv
 
 NO_WORKER = "No worker is running"
-
-
 
 
 def test_no_worker_running_is_said_plainly(app, user, auth_client, admin_client, workers, tmp_path):

@@ -10,7 +10,6 @@ import pytest
 
 from leadcrm.extensions import db
 from tests.conftest import PG_BASE_URL, login, make_user
-from tests.e2e.csvfiles import write_big_csv
 from tests.faults.conftest import (
     assert_adds_up,
     figures,
@@ -19,6 +18,7 @@ from tests.faults.conftest import (
     wait_for_import,
     wait_for_workers,
 )
+from tests.support.csvfiles import write_big_csv
 
 pytestmark = pytest.mark.serial
 CLUSTER = [sorted(os.listdir("/etc/postgresql"))[-1], "main"] if os.path.isdir("/etc/postgresql") else []

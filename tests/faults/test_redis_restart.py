@@ -1,10 +1,6 @@
 """Restart Redis (it keeps nothing) while one import is queued and one is running: both complete once a
 worker runs again, with exactly the expected leads."""
-import pytest
-
-from tests.e2e.csvfiles import write_big_csv
 from tests.faults.conftest import (
-    RedisServer,
     assert_adds_up,
     figures,
     import_state,
@@ -13,22 +9,12 @@ from tests.faults.conftest import (
     wait_for_import,
     wait_for_workers,
 )
+from tests.support.csvfiles import write_big_csv
+# A Redis server of this test alone: it gets killed and replaced by an empty one.
+from tests.support.servers import app_config_on_own_redis, own_redis  # noqa: F401
 
 
-@pytest.fixture
-def fault_redis(tmp_path):
-    """A Redis server of this test alone: it gets killed and replaced by an empty one."""
-    server = RedisServer(tmp_path / "fault-redis").start()
-    yield server
-    server.kill()
-
-
-@pytest.fixture
-def app_config(app_config, fault_redis):
-    return {**app_config, "REDIS_URL": fault_redis.url, "RATELIMIT_STORAGE_URI": "memory://"}
-
-
-def test_redis_restart_with_one_import_queued_and_one_running(app, user, workers, fault_redis, tmp_path):
+def test_redis_restart_with_one_import_queued_and_one_running(app, user, workers, own_redis, tmp_path):
     running_file, queued_file = tmp_path / "running.csv", tmp_path / "queued.csv"
     running_expected = write_big_csv(running_file, 200_000, email_prefix="running")
     queued_expected = write_big_csv(queued_file, 5_000, email_prefix="queued")
@@ -42,7 +28,7 @@ def test_redis_restart_with_one_import_queued_and_one_running(app, user, workers
     queued_id = queue_import(app, ws, uid, queued_file)
     assert import_state(app, queued_id)["status"] == "queued"
 
-    fault_redis.restart()
+    own_redis.restart()
     assert import_state(app, running_id)["status"] == "running", "restarted too late: use a larger file"
     workers.start(IMPORT_BATCH_SIZE="1000")  # a worker runs again (the first may or may not have survived)
 

@@ -1,6 +1,5 @@
 """Two workers on two imports into the same workspace with overlapping emails: no duplicate lead, and
 each import's figures add up."""
-from tests.e2e.csvfiles import big_emails, big_no_email_rows, write_big_csv
 from tests.faults.conftest import (
     assert_adds_up,
     lead_counts,
@@ -8,6 +7,7 @@ from tests.faults.conftest import (
     wait_for_import,
     wait_for_workers,
 )
+from tests.support.csvfiles import big_emails, big_no_email_rows, write_big_csv
 
 ROWS = 20_000
 

@@ -2,7 +2,6 @@
 the import completes on its own with exactly the expected leads (none lost, none twice)."""
 import signal
 
-from tests.e2e.csvfiles import write_big_csv
 from tests.faults.conftest import (
     assert_adds_up,
     figures,
@@ -12,6 +11,7 @@ from tests.faults.conftest import (
     wait_for_import,
     wait_for_workers,
 )
+from tests.support.csvfiles import write_big_csv
 
 
 def test_a_killed_worker_group_resumes_from_its_checkpoint_exactly_once(app, user, workers, tmp_path):

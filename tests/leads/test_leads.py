@@ -5,8 +5,8 @@ import pytest
 
 from leadcrm.extensions import db
 from leadcrm.models import Tag
-from tests.imports.history_factories import make_import, make_lead
 from tests.leads.test_export import HEADER_LINE
+from tests.support.factories import make_import, make_lead
 
 
 @pytest.fixture
@@ -76,8 +76,11 @@ def test_pagination_keeps_the_filters(app, auth_client, user):
 
 
 def test_other_workspace_sees_none_of_it(other_client, leads):
-    for query in ("", "?q=ada", "?source=Webinar"):
-        html = other_client.get("/leads/" + query).get_data(as_text=True)
+    for query, empty in (("", "No leads yet."), ("?q=ada", "No lead matches these filters."),
+                         ("?source=Webinar", "No lead matches these filters.")):
+        response = other_client.get("/leads/" + query)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200 and empty in html, query
         assert names_in(html) == [] and "fair.csv" not in html and "<option>Webinar</option>" not in html
     assert other_client.get("/leads/export.csv").get_data(as_text=True) == HEADER_LINE + "\r\n"
 

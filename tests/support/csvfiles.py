@@ -1,10 +1,12 @@
-"""CSV files whose every row has a known outcome under the row rules, so tests can expect exact figures.
+"""CSV files whose every row has a known outcome under the row rules, so tests can expect exact figures,
+and files that are not CSV at all.
 
-Shared by the browser, security and fault suites. Each builder returns the text (or writes the file) and
-what the import must end with: counts, the lines of skipped/error rows, and the leads it creates.
+Shared by the browser, security, fault and import suites. Each builder returns the text (or writes the
+file) and what the import must end with: counts, the lines of skipped/error rows, and the leads it creates.
 """
 import csv
 import io
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -185,3 +187,12 @@ def formula_csv() -> str:
     for value in FORMULA_PREFIXES:
         writer.writerow([value, value + "@", value, value])
     return out.getvalue()
+
+
+def xlsx_bytes() -> bytes:
+    """The smallest zip an Excel workbook (.xlsx) is recognised by: a part under xl/."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as book:
+        book.writestr("[Content_Types].xml", "<Types/>")
+        book.writestr("xl/workbook.xml", "<workbook/>")
+    return buffer.getvalue()

@@ -4,7 +4,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leadcrm.imports.engine.process import process_import
-from tests.imports.import_helpers import (
+from tests.support.imports import (
     assert_counts_add_up,
     create_import,
     get_import,

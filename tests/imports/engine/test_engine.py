@@ -12,13 +12,16 @@ from sqlalchemy import func, select, update
 from leadcrm.extensions import db
 from leadcrm.imports.engine import batches as batches_module
 from leadcrm.imports.engine.process import process_import
+from leadcrm.imports.engine.reader import records, scan
+from leadcrm.imports.engine.writer import bulk_writer
 from leadcrm.imports.jobs.control import cancel_import
 from leadcrm.imports.jobs.enqueue import enqueue_job
+from leadcrm.imports.rows import compile_row_rules
 from leadcrm.imports.upload.storage import path_of
 from leadcrm.models import Company, Lead, LeadImport, Tag, lead_tag
-from tests.imports.import_helpers import (
+from tests.conftest import ROOT, recorded_sql
+from tests.support.imports import (
     HEADER,
-    ROOT,
     assert_counts_add_up,
     create_import,
     get_import,
@@ -276,15 +279,37 @@ def test_two_imports_into_one_workspace_at_once(app, subprocess_env, tmp_path):
     assert one.skipped + two.skipped == 3000
 
 
-def test_batches_cut_short_by_wide_rows_import_every_row_exactly_once(app, monkeypatch):
+@pytest.mark.parametrize("text_limit", [None, 2_000], ids=["default-text-limit", "2000-characters"])
+def test_batches_cut_short_by_wide_rows_import_every_row_exactly_once(app, monkeypatch, text_limit):
     """Rows with long notes end batches early (memory stays flat): each such batch is still written
-    once, rows without email included, and the counts add up."""
-    monkeypatch.setattr(batches_module, "BATCH_TEXT_LIMIT", 2_000)  # a few rows a batch; the parser is forked
+    once, rows without email included, and the counts add up. On PostgreSQL short batches once shared
+    a transaction and their staged rows were inserted twice, so the commits are counted: with the limit
+    lowered the engine really cuts 300 rows into dozens of batches; with the default they fit in one."""
+    if text_limit:
+        monkeypatch.setattr(batches_module, "BATCH_TEXT_LIMIT", text_limit)  # the parser is forked: it sees it
     rows = "".join(f"{'' if i % 2 else f'w{i}@example.com'},Name {i},{'note ' * 60}\n" for i in range(300))
     import_id = create_import("email,first_name,notes\n" + rows, workspace())
-    assert process_import(import_id)["status"] == "completed"
+    sizes = batch_sizes(get_import(import_id), app.config["IMPORT_BATCH_SIZE"])
+    with recorded_sql(db.engine) as statements:
+        assert process_import(import_id)["status"] == "completed"
     imp = get_import(import_id)
     assert (imp.total_rows, imp.processed, imp.successful, imp.skipped, imp.errors) == (300, 300, 300, 0, 0)
     assert lead_count(import_id=imp.id) == 300
     lines = db.session.execute(select(Lead.import_line).filter_by(import_id=import_id)).scalars().all()
     assert sorted(lines) == list(range(2, 302))
+    # Each commit of rows carries the checkpoint: one fenced UPDATE per transaction of batches.
+    commits = [s for s in statements if s.startswith("UPDATE lead_import") and "checkpoint_rows=" in s]
+    with db.engine.connect() as conn:
+        per_commit = bulk_writer(conn).BATCHES_PER_COMMIT
+    if text_limit:
+        assert len(sizes) >= 40 and max(sizes) <= 7, sizes  # about 330 characters a row
+    else:
+        assert sizes == [300]
+    assert len(commits) == -(-len(sizes) // per_commit), (sizes, per_commit)
+
+
+def batch_sizes(imp: LeadImport, size: int) -> list[int]:
+    """The records of each batch the engine's parser makes of the import's file, in this process."""
+    path = path_of(imp.stored_name)
+    read = records(path, imp.encoding, imp.delimiter, len(imp.header), scan(path, imp.encoding))
+    return [batch.records for batch in batches_module.batches(read, compile_row_rules(imp.header, imp.mapping), size, False)]

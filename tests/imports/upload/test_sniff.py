@@ -1,13 +1,12 @@
 """sniff: the check of a file's start, on real files written to tmp_path."""
 import codecs
-import io
-import zipfile
 
 import pytest
 
 from leadcrm.imports.upload.labels import encoding_label
 from leadcrm.imports.upload.sample import PREVIEW_ROWS, SAMPLE_BYTES
 from leadcrm.imports.upload.sniff import Problem, Sniffed, guess_encoding, sniff
+from tests.support.csvfiles import xlsx_bytes
 
 
 @pytest.fixture
@@ -18,14 +17,6 @@ def write(tmp_path):
         return path
 
     return write
-
-
-def xlsx_bytes() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as book:
-        book.writestr("[Content_Types].xml", "<Types/>")
-        book.writestr("xl/workbook.xml", "<workbook/>")
-    return buffer.getvalue()
 
 
 def test_plain_file(write):

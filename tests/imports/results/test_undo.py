@@ -3,7 +3,7 @@ import pytest
 
 from leadcrm.extensions import db
 from leadcrm.models import Company, Lead, LeadImport, Tag, lead_tag
-from tests.imports.history_factories import make_import, make_lead
+from tests.support.factories import make_import, make_lead
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import pytest
 
 from leadcrm.extensions import db
 from leadcrm.models import LeadImport
-from tests.imports.history_factories import make_import, make_issue
+from tests.support.factories import make_import, make_issue
 
 HX = {"HX-Request": "true"}
 
@@ -45,7 +45,8 @@ def test_history_is_paginated_and_shows_only_the_workspace(app, auth_client, oth
     page2 = auth_client.get("/imports/?page=2").get_data(as_text=True)
     assert page1.count("<tr id=") == 20 and "file-22.csv" in page1 and "Page 1 of 2" in page1
     assert page2.count("<tr id=") == 3 and "file-00.csv" in page2
-    assert "file-" not in other_client.get("/imports/").get_data(as_text=True)
+    elsewhere = other_client.get("/imports/").get_data(as_text=True)
+    assert "No imports yet." in elsewhere and "file-" not in elsewhere
 
 
 def test_detail_page_shows_mapping_defaults_and_problems_grouped_by_reason(app, auth_client, user):
@@ -92,15 +93,21 @@ def test_error_details_filter_by_kind_and_paginate(app, auth_client, user):
     assert auth_client.get(f"/imports/{import_id}/issues?kind=bogus").status_code == 404
 
 
-@pytest.mark.parametrize("status, expected, requested", [
-    ("queued", "cancelled", True), ("running", "running", True), ("completed", "completed", False),
+CANCELLING = "Cancelling the import. Leads imported so far stay; undo the import to remove them."
+NOTHING_TO_CANCEL = "The import has already finished; there is nothing to cancel."
+
+
+@pytest.mark.parametrize("status, expected, requested, message", [
+    ("queued", "cancelled", True, CANCELLING), ("running", "running", True, CANCELLING),
+    ("completed", "completed", False, NOTHING_TO_CANCEL),
 ])
-def test_cancel(app, auth_client, user, status, expected, requested):
+def test_cancel(app, auth_client, user, status, expected, requested, message):
     with app.app_context():
         import_id = make_import(user["workspace_id"], user["id"], status=status)
-    response = auth_client.post(f"/imports/{import_id}/cancel", follow_redirects=True)
-    html = response.get_data(as_text=True)
-    assert ("Cancelling the import" in html) == requested
+    response = auth_client.post(f"/imports/{import_id}/cancel")
+    assert response.status_code == 303 and response.headers["Location"] == f"/imports/{import_id}"
+    html = auth_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert message in html and (CANCELLING in html) == requested
     with app.app_context():
         imp = db.session.get(LeadImport, import_id)
         assert imp.status == expected and imp.cancel_requested == requested
@@ -126,7 +133,9 @@ def test_another_workspace_gets_404(app, other_client, user, method, path):
 def test_pages_need_login(app, client, user):
     with app.app_context():
         import_id = make_import(user["workspace_id"], user["id"])
-    assert client.get(f"/imports/{import_id}/progress").status_code in (302, 401)
+    response = client.get(f"/imports/{import_id}/progress", headers=HX)
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/login?next=%2Fimports%2F{import_id}%2Fprogress"
 
 
 def test_an_import_not_yet_started_links_to_its_mapping(app, auth_client, user):

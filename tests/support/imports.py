@@ -1,5 +1,5 @@
-"""Helpers of the import engine tests: a workspace, an import of a CSV (as the wizard leaves it: stored
-file, header, mapping, status queued), and what the engine recorded."""
+"""Imports of real files, as the engine tests and the fault suite need them: a workspace, an import of a
+CSV as Start Import leaves it (stored file, header, mapping, status queued), and what the engine recorded."""
 import csv
 import io
 import secrets
@@ -13,7 +13,6 @@ from leadcrm.imports.mapping.fields import guess_mapping
 from leadcrm.keys import name_key
 from leadcrm.models import ImportRowIssue, Lead, LeadImport, Workspace, utcnow
 
-ROOT = Path(__file__).resolve().parents[2]
 HEADER = "first_name,last_name,email,phone,company,status,source,lead_score,deal_value,tags,notes"
 
 
@@ -29,8 +28,9 @@ def workspace(name: str = "Acme") -> int:
 
 def create_import(content: str | bytes, workspace_id: int, mapping: dict | None = None,
                   defaults: dict | None = None, encoding: str = "utf-8", delimiter: str = ",",
-                  header: list[str] | None = None) -> int:
-    """Store the file in UPLOAD_FOLDER and add a queued import of it, header read from its first line."""
+                  header: list[str] | None = None, **columns) -> int:
+    """Store the file in UPLOAD_FOLDER and add a queued import of it, header read from its first line;
+    `columns` set or replace the import's other columns (e.g. status="uploaded", created_by_id=…)."""
     data = content.encode("utf-8") if isinstance(content, str) else content
     folder = Path(current_app.config["UPLOAD_FOLDER"])
     folder.mkdir(parents=True, exist_ok=True)
@@ -39,11 +39,12 @@ def create_import(content: str | bytes, workspace_id: int, mapping: dict | None 
     if header is None:
         text = data.decode("utf-8-sig", "replace")
         header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    imp = LeadImport(
-        workspace_id=workspace_id, status="queued", queued_at=utcnow(), original_filename="leads.csv",
-        stored_name=stored_name, size_bytes=len(data), encoding=encoding, delimiter=delimiter, header=header,
-        mapping=mapping if mapping is not None else guess_mapping(header), defaults=defaults or {},
-    )
+    imp = LeadImport(**{
+        "workspace_id": workspace_id, "status": "queued", "queued_at": utcnow(), "original_filename": "leads.csv",
+        "stored_name": stored_name, "size_bytes": len(data), "encoding": encoding, "delimiter": delimiter,
+        "header": header, "mapping": mapping if mapping is not None else guess_mapping(header),
+        "defaults": defaults or {}, **columns,
+    })
     db.session.add(imp)
     db.session.commit()
     return imp.id

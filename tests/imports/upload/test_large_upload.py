@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SIZE_BYTES = 110 * 1024 * 1024
 # Streaming measured ~0 MB of growth over the peak before the upload; reading the file whole in the
 # copy measured ~80 MB. The bound sits between, with room to spare for the streaming side.

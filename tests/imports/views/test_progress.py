@@ -4,11 +4,11 @@ from datetime import timedelta
 
 import pytest
 from rq import Worker
-from sqlalchemy import event
 
 from leadcrm.extensions import db, import_queue, redis_connection
 from leadcrm.models import utcnow
-from tests.imports.history_factories import make_import
+from tests.conftest import recorded_sql
+from tests.support.factories import make_import
 
 HX = {"HX-Request": "true"}
 
@@ -99,24 +99,24 @@ def test_queued_with_a_worker_waits_quietly(app, auth_client, user):
         worker = Worker([import_queue()], connection=redis_connection())
         worker.register_birth()
     try:
-        html = auth_client.get(f"/imports/{import_id}/progress", headers=HX).get_data(as_text=True)
+        response = auth_client.get(f"/imports/{import_id}/progress", headers=HX)
     finally:
         with app.app_context():
             worker.register_death()
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert html.lstrip().startswith(f'<section id="import-{import_id}-progress"') and 'hx-trigger="every 1s"' in html
+    assert 'data-status="queued"' in html and stat(html, "total") == "10" and stat(html, "processed") == "10"
+    assert "Cancel import" in html
     assert "No worker is running" not in html
 
 
 def test_the_poll_reads_only_the_import_row(app, auth_client, user):
     import_id = running_import(app, user)
-    statements = []
     with app.app_context():
         engine = db.engine
-    listener = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with recorded_sql(engine) as statements:
         assert auth_client.get(f"/imports/{import_id}/progress", headers=HX).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     # The login session's user, then the import by primary key: nothing else.
     queries = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(queries) == 2, queries

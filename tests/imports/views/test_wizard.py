@@ -5,7 +5,6 @@ import io
 import os
 import re
 import time
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from leadcrm.extensions import db, import_queue
 from leadcrm.imports.jobs.enqueue import job_id_for
 from leadcrm.imports.upload import storage
 from leadcrm.models import Lead, LeadImport, SavedMapping
+from tests.support.csvfiles import xlsx_bytes
 
 GOOD = "First Name,E-mail,Company Name,Favourite colour\nAda,ada@example.com,Analytical,green\nGrace,grace@example.com,Navy,blue\n"
 
@@ -53,14 +53,6 @@ def job_ids(app) -> list[str]:
         return import_queue().job_ids
 
 
-@pytest.fixture
-def queue(app):
-    """This test's own queue (see app_config), emptied afterwards so no job outlives the test."""
-    yield
-    with app.app_context():
-        import_queue().empty()
-
-
 def job_id(app, import_id: int) -> str:
     with app.app_context():
         return job_id_for(import_id, 0)
@@ -92,19 +84,11 @@ def test_good_upload_creates_the_import_and_goes_to_mapping(app, auth_client, us
     assert (Path(app.config["UPLOAD_FOLDER"]) / imp.stored_name).read_text() == GOOD
 
 
-def xlsx() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as book:
-        book.writestr("[Content_Types].xml", "<Types/>")
-        book.writestr("xl/workbook.xml", "<workbook/>")
-    return buffer.getvalue()
-
-
 @pytest.mark.parametrize(
     "content, message",
     [
         (b"", "The file is empty."),
-        (xlsx(), "This looks like an Excel workbook (.xlsx), not a CSV file. In Excel use File → Save As → CSV UTF-8"),
+        (xlsx_bytes(), "This looks like an Excel workbook (.xlsx), not a CSV file. In Excel use File → Save As → CSV UTF-8"),
         (b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0", "This looks like a PNG image, not a CSV file."),
         (b"%PDF-1.4\n", "This looks like a PDF document"),
         (b"name,email\nA\0,a@example.com\n", "The file holds binary data (NUL bytes)"),
@@ -129,7 +113,7 @@ def test_bad_file_gets_its_message_and_nothing_is_created(app, auth_client, cont
     [(None, "Choose a CSV file to upload."), ("leads.xlsx", "Only .csv, .tsv and .txt files can be imported.")],
 )
 def test_upload_form_errors(app, auth_client, filename, message):
-    response = auth_client.post("/imports/", data={"file": (io.BytesIO(xlsx()), filename)} if filename else {})
+    response = auth_client.post("/imports/", data={"file": (io.BytesIO(xlsx_bytes()), filename)} if filename else {})
     assert response.status_code == 200 and message in text(response)
     assert imports(app) == [] and stored_files(app) == []
 

@@ -7,19 +7,9 @@ import time
 from dataclasses import replace
 
 import pytest
-from flask import Flask
 from werkzeug.datastructures import FileStorage
 
 from leadcrm.imports.upload import storage
-
-
-@pytest.fixture
-def upload_app(tmp_path):
-    """Storage needs only UPLOAD_FOLDER and SECRET_KEY: a bare Flask app, no database."""
-    app = Flask(__name__)
-    app.config.update(UPLOAD_FOLDER=str(tmp_path / "uploads"), SECRET_KEY="test-secret")
-    with app.app_context():
-        yield app
 
 
 def upload(data: bytes, filename="leads.csv", workspace_id=1):
