@@ -6,7 +6,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import figures, open_new_import, signup, upload, wait_until
-from tests.e2e.csvfiles import write_big_csv
+from tests.support.csvfiles import write_big_csv
 from tests.e2e.test_import_flow import read_csv, start_import_and_land_on_progress, wait_for_completed
 
 BASE = "first_name,email,phone,status,tags\nAnn,ann@example.com,111,new,vip\nBob,bob@example.com,222,lost,\n"

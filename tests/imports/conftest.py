@@ -3,6 +3,7 @@ import pytest
 from flask import Flask
 
 from leadcrm.extensions import import_queue
+from tests.support.servers import Workers
 
 
 @pytest.fixture
@@ -20,3 +21,11 @@ def queue(app):
     yield
     with app.app_context():
         import_queue().empty()
+
+
+@pytest.fixture
+def workers(subprocess_env, tmp_path):
+    """Real `python worker.py` processes on the test's database, Redis and queue; stopped afterwards."""
+    pool = Workers(subprocess_env, tmp_path)
+    yield pool
+    pool.stop_all()

@@ -36,7 +36,7 @@ def test_json_output_and_automatic_mapping(app, runner, csv_file, workspace_id):
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output)
     seconds = figures.pop("seconds")
-    assert figures == {"total": 4, "processed": 4, "successful": 2, "skipped": 2, "errors": 0}
+    assert figures == {"total": 4, "processed": 4, "successful": 2, "new": 2, "updated": 0, "skipped": 2, "errors": 0}
     # The import's own time: more than nothing, and within the command's (rounded to the millisecond).
     assert isinstance(seconds, float) and 0 < seconds <= elapsed + 0.0005, (seconds, elapsed)
     with app.app_context():

@@ -16,13 +16,14 @@ from tests.support.servers import free_port
 
 MAPPING = {"Email": "email", "First Name": "first_name", "Company": ""}
 DEFAULTS = {"source": "fair", "status": "", "tags": ["vip"]}
+SKIP = {"existing_leads": "skip", "blank_cells": "leave", "tag_mode": "add", "rules": None}
 WRITTEN = object()  # a time the transition writes: now
 STALE = timedelta(hours=1)
 
 # transition(session, import_id) → whether it moved the import; the states it moves an import from, and
 # what it writes there. The imports it is tried on have a stale heartbeat (see imports_in_every_state).
 TRANSITIONS = {
-    "start": (lambda session, i: lifecycle.start(session, i, MAPPING, DEFAULTS),
+    "start": (lambda session, i: lifecycle.start(session, i, MAPPING, DEFAULTS, SKIP),
               {"uploaded": {"status": "queued", "mapping": MAPPING, "defaults": DEFAULTS, "queued_at": WRITTEN}}),
     "claim": (lambda session, i: lifecycle.claim(session.connection(), i) is not None,
               {state: {"status": "running", "attempt": 2, "heartbeat_at": WRITTEN, "error_message": None}

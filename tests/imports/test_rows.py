@@ -55,7 +55,8 @@ def test_a_bad_default_status_is_refused():
 @pytest.mark.parametrize("values, words", [
     ({"E-mail": "ann@"}, ["Email 'ann@'", "'E-mail'", "not a valid email"]),
     ({"E-mail": "ann@localhost"}, ["'ann@localhost'"]),
-    ({"Status": "won"}, ["Status 'won'", "'Status'", "new, contacted, qualified, converted, lost"]),
+    ({"Status": "maybe"}, ["Status 'maybe'", "'Status'", "new, contacted, qualified, converted, lost",
+                           "Choose how to read it on the mapping page"]),
     ({"Score": "high"}, ["Score 'high'", "'Score'", "whole number"]),
     ({"Score": "85.5"}, ["'85.5'"]),
     ({"Value": "TBD"}, ["Deal Value 'TBD'", "'Value'", "non-negative amount", "2 decimals"]),

@@ -7,13 +7,13 @@ from leadcrm.extensions import db
 from leadcrm.leads.export import HEADER
 from leadcrm.models import Lead, LeadImport, Tag, lead_tag
 from tests.conftest import login, make_user, recorded_sql
+from tests.support.csvfiles import downloaded
 from tests.support.factories import make_lead
 
 HEADER_LINE = "first_name,last_name,email,phone,company,status,source,lead_score,deal_value,tags,notes"
 
 
-def rows_of(response):
-    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+rows_of = downloaded
 
 
 def test_export_writes_exact_values_oldest_first(app, auth_client, user):
@@ -26,7 +26,7 @@ def test_export_writes_exact_values_oldest_first(app, auth_client, user):
     response = auth_client.get("/leads/export.csv")
     assert response.status_code == 200 and response.is_streamed and response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"] == 'attachment; filename="leads.csv"'
-    assert response.get_data(as_text=True).startswith(HEADER_LINE + "\r\n")
+    assert response.get_data(as_text=True).startswith("\ufeff" + HEADER_LINE + "\r\n")
     assert rows_of(response) == [
         HEADER,
         ["Ada", "Lovelace", "ada@example.com", "+44 20 7946 0000", "Analytical Engines", "qualified", "Webinar",
@@ -89,7 +89,7 @@ def import_file(workspace_id, user_id, data: bytes, filename="leads.csv"):
     from leadcrm.imports.mapping.fields import guess_mapping
     from leadcrm.imports.upload.storage import path_of
 
-    header = next(csv.reader(io.StringIO(data.decode())))
+    header = next(csv.reader(io.StringIO(data.decode("utf-8-sig"))))  # the export starts with a BOM
     imp = LeadImport(workspace_id=workspace_id, created_by_id=user_id, original_filename=filename,
                      stored_name=f"{workspace_id}-{filename}", size_bytes=len(data), header=header,
                      mapping=guess_mapping(header), defaults={}, status="queued")

@@ -82,7 +82,7 @@ def test_other_workspace_sees_none_of_it(other_client, leads):
         html = response.get_data(as_text=True)
         assert response.status_code == 200 and empty in html, query
         assert names_in(html) == [] and "fair.csv" not in html and "<option>Webinar</option>" not in html
-    assert other_client.get("/leads/export.csv").get_data(as_text=True) == HEADER_LINE + "\r\n"
+    assert other_client.get("/leads/export.csv").get_data(as_text=True) == "\ufeff" + HEADER_LINE + "\r\n"
 
 
 @pytest.mark.parametrize("path", ["/leads/", "/leads/export.csv"])

@@ -1,10 +1,8 @@
 """The error report neutralises spreadsheet formulas (OWASP CSV injection) and is served as a download."""
-import csv
-import io
 
 from flask import url_for
 
-from tests.support.csvfiles import FORMULA_PREFIXES, formula_csv
+from tests.support.csvfiles import FORMULA_PREFIXES, downloaded, formula_csv
 from tests.support.wizard import import_file, import_row, parse
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
@@ -24,7 +22,7 @@ def test_error_report_neutralises_formulas(app, auth_client, run_worker):
     assert response.status_code == 200
     assert response.headers["Content-Disposition"] == f'attachment; filename="import-{import_id}-issues.csv"'
     assert response.mimetype == "text/csv"
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    rows = downloaded(response)
     header, body = rows[0], rows[1:]
     assert len(body) == len(FORMULA_PREFIXES)
     cells = [cell for r in body for cell in r]

@@ -38,6 +38,13 @@ class Expected:
                 "skipped": self.skipped, "errors": self.errors}
 
 
+def downloaded(response) -> list[list[str]]:
+    """The rows of one of the app's CSV downloads, which start with a byte-order mark for Excel."""
+    body = response.get_data()
+    assert body.startswith("\ufeff".encode()), body[:20]
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+
+
 def _lead(**values) -> dict:
     return {name: values.get(name, "") for name in EXPORT_HEADER}
 

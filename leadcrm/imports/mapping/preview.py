@@ -1,7 +1,7 @@
 """Step 4: the preview of the mapping page: the file's first rows, and its first row as it will be imported;
 in update mode also the first of them whose lead exists, as it will update it. Both go through the
 engine's own row rules, batches and update rules, so the preview shows what the import does."""
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from leadcrm.extensions import db
@@ -30,7 +30,6 @@ class SampleRow:
 
     values: list[tuple[str, str]]  # (field label, value as it will be saved)
     invalid: str = ""
-    update: SampleUpdate | None = field(default=None)
 
 
 def first_rows(imp: LeadImport, count: int = sample.PREVIEW_ROWS) -> list[list[str]]:
@@ -50,21 +49,23 @@ def examples(header: list[str], rows: list[list[str]]) -> list[list[str]]:
     return [[row[i] for row in rows if row[i].strip()] for i in range(len(header))]
 
 
-def sample_row(imp: LeadImport, rows: list[list[str]], mapping: dict[str, str], defaults: dict,
-               choices: dict) -> SampleRow | None:
+def sample_row(header: list[str], rows: list[list[str]], mapping: dict[str, str], defaults: dict,
+               rules: dict | None = None) -> SampleRow | None:
     """The first data row through the row rules the import uses; None when the file has no rows."""
     if not rows:
         return None
-    result = compile_row_rules(imp.header, mapping, defaults, choices.get("rules"))(rows[0])
+    result = compile_row_rules(header, mapping, defaults, rules)(rows[0])
     if isinstance(result, Invalid):
         return SampleRow(values=[], invalid=result.reason)
-    update = _first_update(imp, rows, mapping, defaults, choices) if choices["existing_leads"] == "update" else None
-    return SampleRow(values=[(label, _shown(result, name)) for name, label in FIELDS.items()], update=update)
+    return SampleRow(values=[(label, _shown(result, name)) for name, label in FIELDS.items()])
 
 
-def _first_update(imp: LeadImport, rows: list[list[str]], mapping: dict, defaults: dict,
-                  choices: dict) -> SampleUpdate | None:
-    """The first preview row whose email belongs to a lead of the workspace, as the import would update it."""
+def first_update(imp: LeadImport, rows: list[list[str]], mapping: dict, defaults: dict,
+                 choices: dict) -> SampleUpdate | None:
+    """In update mode, the first preview row whose email belongs to a lead of the workspace, as the import
+    would update it; None in skip mode or when no preview row has such an email."""
+    if choices["existing_leads"] != "update" or not rows:
+        return None
     header = imp.header
     records = [(number, row, None) for number, row in enumerate(rows, 1)]
     batch = next(batches(records, compile_row_rules(header, mapping, defaults, choices.get("rules")), len(rows), False,

@@ -24,8 +24,8 @@ def neutralise(cell: str) -> str:
 
 def csv_lines(header: list[str], rows: Iterable[list]) -> Iterator[str]:
     """CSV text of the rows, every cell neutralised, about CHUNK_ROWS rows at a time, after a BOM."""
-    yield BOM
-    buffer = io.StringIO()
+    buffer = io.StringIO(BOM)
+    buffer.seek(len(BOM))
     writer = csv.writer(buffer)
     writer.writerow([neutralise(name) for name in header])
     for number, row in enumerate(rows, 1):

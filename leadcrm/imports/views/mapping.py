@@ -38,8 +38,8 @@ def mapping(import_id):
         remembered=imp.mapping is None and saved_mappings.suggest(imp.workspace_id, imp.header)[2],
         rows=rows,
         examples=preview.examples(imp.header, rows),
-        sample=preview.sample_row(imp, rows, form.mapping(), form.defaults(), form.choices()),
         checked_on_the_spot=preview.checked_on_the_spot(imp),
+        **_sample_context(imp, form, rows),
         **_value_context(imp, form),
     )
 
@@ -52,10 +52,9 @@ def sample(import_id):
     form = _with_values(imp, MappingForm.for_header(imp.header, {}), {}, None, {})
     form.validate()
     _keep(imp, form)
-    sample_row = preview.sample_row(imp, preview.first_rows(imp), form.mapping(), form.defaults(), form.choices())
     # The readings of the status values follow the column mapped to Status: they come out of band.
-    return render_template("imports/_sample_row.html", form=form, sample=sample_row, out_of_band=True,
-                           imp=imp, **_value_context(imp, form))
+    return render_template("imports/_sample_row.html", form=form, out_of_band=True, imp=imp,
+                           **_sample_context(imp, form, preview.first_rows(imp)), **_value_context(imp, form))
 
 
 @bp.post("/<int:import_id>/checks/<int:check_id>/start")
@@ -90,6 +89,13 @@ def _with_values(imp: LeadImport, form: MappingForm, mapping: dict, defaults: di
     values = scan.status_values(imp, status_column).values if status_column else []
     return MappingForm.for_header(imp.header, mapping, defaults, choices, status_values=values,
                                   number_format=scan.number_format(imp, amounts) if amounts else None)
+
+
+def _sample_context(imp: LeadImport, form: MappingForm, rows: list[list[str]]) -> dict:
+    mapping, defaults, choices = form.mapping(), form.defaults(), form.choices()
+    sample = preview.sample_row(imp.header, rows, mapping, defaults, choices["rules"])
+    update = preview.first_update(imp, rows, mapping, defaults, choices) if sample and not sample.invalid else None
+    return {"sample": sample, "sample_update": update}
 
 
 def _value_context(imp: LeadImport, form: MappingForm) -> dict:

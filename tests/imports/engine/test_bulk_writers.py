@@ -125,24 +125,26 @@ def test_ensure_names_creates_the_missing_ones_and_returns_every_id(setting, mod
 
 def test_owners_are_the_workspaces_leads_with_those_keys(setting):
     conn, bulk, acme, globex, import_id = setting
-    make_lead(acme, "Ann@example.com", import_id=import_id, import_line=7)
-    make_lead(acme, "old@example.com")
+    ann = make_lead(acme, "Ann@example.com", import_id=import_id, import_line=7)
+    old = make_lead(acme, "old@example.com")
     make_lead(globex, "bob@example.com")
     db.session.commit()
     found = in_one_transaction(conn, lambda: bulk.owners(
         conn, acme, ["ann@example.com", "old@example.com", "bob@example.com", "nobody@example.com"]))
-    assert sorted(Owner(*owner) for owner in found) == [
-        Owner("ann@example.com", import_id, 7), Owner("old@example.com", None, None)]
+    assert sorted(found) == [
+        Owner("ann@example.com", ann.id, import_id, 7), Owner("old@example.com", old.id, None, None)]
     assert in_one_transaction(conn, lambda: bulk.owners(conn, acme, [])) == []
 
 
 def test_insert_issues_stores_each_issue_as_given(setting):
     conn, bulk, _, _, import_id = setting
-    issues = [RowIssue(line, ("duplicate", "invalid", "error")[line % 3], f"reason {line}",
+    codes = [("duplicate", "existing_email", None), ("invalid", "invalid_status", "Lead Status"),
+             ("error", "field_count", None)]
+    issues = [RowIssue(line, *codes[line % 3], f"reason {line}",
                        json.dumps([f"v{line}", "Zoë, \"quoted\"", ""], ensure_ascii=False))
               for line in range(2, 2 + 1024 + 3)]
     in_one_transaction(conn, lambda: bulk.insert_issues(conn, import_id, issues))
-    stored = db.session.execute(select(ImportRowIssue.line, ImportRowIssue.kind, ImportRowIssue.reason,
-                                       ImportRowIssue.values).filter_by(import_id=import_id)
-                                .order_by(ImportRowIssue.line)).all()
-    assert [tuple(row) for row in stored] == [(i.line, i.kind, i.reason, json.loads(i.values)) for i in issues]
+    stored = db.session.execute(select(ImportRowIssue.line, ImportRowIssue.kind, ImportRowIssue.code,
+                                       ImportRowIssue.column_name, ImportRowIssue.reason, ImportRowIssue.values)
+                                .filter_by(import_id=import_id).order_by(ImportRowIssue.line)).all()
+    assert [tuple(row) for row in stored] == [(*i[:5], json.loads(i.values)) for i in issues]

@@ -9,7 +9,7 @@ from leadcrm.extensions import db
 from leadcrm.imports import lifecycle
 from leadcrm.imports.engine.process import process_import
 from leadcrm.models import Company, ImportRowIssue, ImportSeenEmail, Lead, LeadChange, LeadImport, Tag, lead_tag
-from tests.imports.import_helpers import create_import, get_import, issues, workspace
+from tests.support.imports import create_import, get_import, issues, workspace
 
 EXISTING = "first_name,email,phone,status,tags,company\nOld,old@example.com,1,new,vip,Acme\nKeep,keep@example.com,2,lost,,\n"
 FILE = "\r\n".join([

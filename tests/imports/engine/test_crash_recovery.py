@@ -24,20 +24,13 @@ from tests.support.imports import (
     lead_count,
     workspace,
 )
-from tests.support.servers import Workers, wait_until
+from tests.support.servers import wait_until
 
 
 @pytest.fixture(autouse=True)
 def app_context(app):
     with app.app_context():
         yield
-
-
-@pytest.fixture
-def workers(subprocess_env, tmp_path):
-    pool = Workers(subprocess_env, tmp_path)
-    yield pool
-    pool.stop_all()
 
 
 def test_a_killed_worker_is_replaced_and_the_import_ends_exactly_once(app, workers, tmp_path):

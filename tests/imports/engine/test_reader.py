@@ -8,11 +8,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leadcrm.imports.engine.reader import FIELD_SIZE_LIMIT, FileTraits, count_records, readable, records, scan
+from leadcrm.imports.rows import Invalid
 
 TOO_FEW = "Line {} has {} fields but the header has 3. Check for a missing or extra delimiter or an unclosed quote."
-UNDECODABLE = ("The line contains bytes that are not valid utf-8. "
-               "Save the file as UTF-8 (CSV UTF-8 in Excel) and import it again.")
-NUL = "The line contains a NUL character, which cannot be stored. Remove it and import the row again."
+UNDECODABLE = Invalid("undecodable", None, "The line contains bytes that are not valid utf-8. "
+                      "Save the file as UTF-8 (CSV UTF-8 in Excel) and import it again.")
+NUL = Invalid("nul", None, "The line contains a NUL character, which cannot be stored. Remove it and import the row again.")
+
+
+def field_count(line: int, fields: int) -> Invalid:
+    return Invalid("field_count", None, TOO_FEW.format(line, fields))
 
 
 @pytest.fixture
@@ -57,10 +62,10 @@ def test_blank_records_are_not_rows_before_or_after_the_header(write):
 def test_a_record_with_another_number_of_fields_is_a_problem_of_its_line(write):
     path = write("email,name,notes\na@example.com,Ann\nb@example.com,Bob,x,extra\nc@example.com,Cy,ok\nonly\n")
     assert read(path) == [
-        (2, ["a@example.com", "Ann"], TOO_FEW.format(2, 2)),
-        (3, ["b@example.com", "Bob", "x", "extra"], TOO_FEW.format(3, 4)),
+        (2, ["a@example.com", "Ann"], field_count(2, 2)),
+        (3, ["b@example.com", "Bob", "x", "extra"], field_count(3, 4)),
         (4, ["c@example.com", "Cy", "ok"], None),
-        (5, ["only"], TOO_FEW.format(5, 1)),
+        (5, ["only"], field_count(5, 1)),
     ]
     assert count(path) == 4
 
@@ -68,7 +73,8 @@ def test_a_record_with_another_number_of_fields_is_a_problem_of_its_line(write):
 def test_a_field_over_the_limit_is_a_csv_error_of_its_line_and_reading_goes_on(write):
     path = write(f'email,name,notes\na@example.com,A,"{"x" * (FIELD_SIZE_LIMIT + 1)}"\nb@example.com,B,ok\n')
     assert read(path) == [
-        (2, [], f"Line 2 has a value longer than {FIELD_SIZE_LIMIT:,} characters. Check for an unclosed quote."),
+        (2, [], Invalid("too_long", None,
+                        f"Line 2 has a value longer than {FIELD_SIZE_LIMIT:,} characters. Check for an unclosed quote.")),
         (3, ["b@example.com", "B", "ok"], None),
     ]
     assert count(path) == 2

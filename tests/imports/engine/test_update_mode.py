@@ -10,7 +10,7 @@ from leadcrm.imports.engine.process import process_import
 from leadcrm.imports.results.undo import undo_import
 from leadcrm.leads.export import export_lines
 from leadcrm.models import Company, Lead, LeadChange, LeadImport, Tag
-from tests.imports.import_helpers import create_import, get_import, issues, workspace
+from tests.support.imports import create_import, get_import, issues, workspace
 
 BASE = "\n".join([
     "first_name,last_name,email,phone,company,status,source,lead_score,deal_value,tags,notes",

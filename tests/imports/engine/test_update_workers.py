@@ -16,8 +16,9 @@ from leadcrm.imports.jobs.enqueue import enqueue_job
 from leadcrm.imports.results.undo import undo_import
 from leadcrm.leads.export import export_lines
 from leadcrm.models import Lead, LeadChange, LeadImport
-from tests.imports.import_helpers import ROOT, create_import, get_import, issues, workspace
-from tests.imports.test_crash_recovery import redis_url, start_worker, stop, wait_for  # noqa: F401
+from tests.conftest import ROOT
+from tests.support.imports import create_import, get_import, issues, workspace
+from tests.support.servers import wait_until
 
 UPDATE = {"existing_leads": "update", "blank_cells": "leave", "tag_mode": "add"}
 
@@ -65,7 +66,7 @@ def export(ws: int) -> str:
     return "".join(export_lines(db.select(Lead).where(Lead.workspace_id == ws)))
 
 
-def test_a_killed_worker_resumes_an_update_import_exactly_once(app, subprocess_env, tmp_path):
+def test_a_killed_worker_resumes_an_update_import_exactly_once(app, workers, tmp_path):
     base = generated(tmp_path, 40_000)
     update = changed(base, "1")
     acme, clean = workspace("Acme"), workspace("Clean")
@@ -73,22 +74,16 @@ def test_a_killed_worker_resumes_an_update_import_exactly_once(app, subprocess_e
         assert process_import(create_import(base, ws))["status"] == "completed"
     import_id = update_import(update, acme)
     assert enqueue_job(import_id)
-    env = {**subprocess_env, "IMPORT_BATCH_SIZE": "1000"}
-    log = (tmp_path / "workers.log").open("w")
-    first = start_worker(env, log)
-    try:
-        wait_for(lambda: get_import(import_id).processed > 0, 120, "the first batch")
-    finally:
-        stop(first)
+    first = workers.start(IMPORT_BATCH_SIZE="1000")
+    wait_until(lambda: get_import(import_id).processed > 0, 120, message="the first batch")
+    workers.kill_group(first, signal.SIGKILL)
     killed = get_import(import_id)
     assert killed.status == "running" and 0 < killed.processed < killed.total_rows
-    second = start_worker({**env, "IMPORT_STALE_SECONDS": "3", "IMPORT_RECOVERY_INTERVAL": "2"}, log)
-    try:
-        wait_for(lambda: get_import(import_id).status in ("completed", "failed"), 300, "the resumed import")
-    finally:
-        stop(second, signal.SIGTERM)
+    second = workers.start(IMPORT_BATCH_SIZE="1000", IMPORT_STALE_SECONDS="3", IMPORT_RECOVERY_INTERVAL="2")
+    wait_until(lambda: get_import(import_id).status in ("completed", "failed"), 300, message="the resumed import")
+    workers.kill_group(second, signal.SIGTERM)
     resumed = get_import(import_id)
-    assert resumed.status == "completed" and resumed.attempt >= 2, (tmp_path / "workers.log").read_text()[-3000:]
+    assert resumed.status == "completed" and resumed.attempt >= 2, workers.logs()
 
     clean_id = update_import(update, clean)
     assert process_import(clean_id)["status"] == "completed"
@@ -102,7 +97,7 @@ def test_a_killed_worker_resumes_an_update_import_exactly_once(app, subprocess_e
     assert sorted(csv.reader(io.StringIO(export(acme)))) == sorted(csv.reader(io.StringIO(export(clean))))
 
 
-def test_two_update_imports_of_the_same_leads_at_once_both_complete_and_undo_consistently(app, subprocess_env, tmp_path):
+def test_two_update_imports_of_the_same_leads_at_once_both_complete_and_undo_consistently(app, workers, tmp_path):
     base = generated(tmp_path, 20_000)
     ws = workspace()
     assert process_import(create_import(base, ws))["status"] == "completed"
@@ -111,16 +106,11 @@ def test_two_update_imports_of_the_same_leads_at_once_both_complete_and_undo_con
     first, second = update_import(changed(base, "1"), ws), update_import(changed(base, "2"), ws)
     for import_id in (first, second):
         assert enqueue_job(import_id)
-    env = {**subprocess_env, "IMPORT_BATCH_SIZE": "500"}
-    log = (tmp_path / "workers.log").open("w")
-    workers = [start_worker(env, log), start_worker(env, log)]
-    try:
-        wait_for(lambda: {get_import(i).status for i in (first, second)} <= {"completed", "failed"}, 300, "both imports")
-    finally:
-        for worker in workers:
-            stop(worker, signal.SIGTERM)
-    assert [get_import(i).status for i in (first, second)] == ["completed", "completed"], \
-        (tmp_path / "workers.log").read_text()[-3000:]
+    for _ in range(2):
+        workers.start(IMPORT_BATCH_SIZE="500")
+    wait_until(lambda: {get_import(i).status for i in (first, second)} <= {"completed", "failed"}, 300,
+               message="both imports")
+    assert [get_import(i).status for i in (first, second)] == ["completed", "completed"], workers.logs()
     # Each lead of the file is updated by both; a row invalid in the first file (an unknown status) is valid
     # in these, and becomes a new lead of one import that the other updates.
     assert min(get_import(first).updated, get_import(second).updated) >= len(original)

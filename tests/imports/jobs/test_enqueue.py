@@ -13,6 +13,7 @@ from tests.support.servers import app_config_on_own_redis, own_redis  # noqa: F4
 TEXT = "First Name,Email\nAda,ada@example.com\nGrace,\n"
 MAPPING = {"First Name": "first_name", "Email": "email"}
 DEFAULTS = {"source": "Fair", "status": "", "tags": ["vip"]}
+SKIP = {"existing_leads": "skip", "blank_cells": "leave", "tag_mode": "add", "rules": None}
 
 
 @pytest.fixture(autouse=True)
@@ -30,7 +31,7 @@ def test_start_queues_the_import_once_with_one_job(app, run_worker):
     import_id = uploaded()
     job_id = f"{app.config['IMPORT_QUEUE']}-{import_id}-0"
     assert job_id_for(import_id, 0) == job_id
-    assert start_import(import_id, MAPPING, DEFAULTS) is True
+    assert start_import(import_id, MAPPING, DEFAULTS, SKIP) is True
     imp = get_import(import_id)
     assert (imp.status, imp.mapping, imp.defaults, imp.rq_job_id) == ("queued", MAPPING, DEFAULTS, job_id)
     assert imp.queued_at is not None
@@ -39,7 +40,7 @@ def test_start_queues_the_import_once_with_one_job(app, run_worker):
     assert (job.func_name, job.args) == ("leadcrm.imports.engine.process.process_import", (import_id,))
     assert job.timeout == app.config["IMPORT_JOB_TIMEOUT"]
 
-    assert start_import(import_id, {"First Name": "", "Email": "email"}, {}) is False, "a second click"
+    assert start_import(import_id, {"First Name": "", "Email": "email"}, {}, SKIP) is False, "a second click"
     assert enqueue_job(import_id) == job_id, "the same attempt: RQ refuses a second job with its id"
     assert import_queue().job_ids == [job_id]
     assert get_import(import_id).mapping == MAPPING
@@ -53,7 +54,7 @@ def test_start_queues_the_import_once_with_one_job(app, run_worker):
 def test_with_redis_down_the_import_stays_queued_and_recovery_enqueues_it_later(app, own_redis, run_worker):
     import_id = uploaded()
     own_redis.kill()
-    assert start_import(import_id, MAPPING, {}) is True, "the start is kept in the database"
+    assert start_import(import_id, MAPPING, {}, SKIP) is True, "the start is kept in the database"
     imp = get_import(import_id)
     assert (imp.status, imp.rq_job_id) == ("queued", None)
     assert enqueue_job(import_id) is None

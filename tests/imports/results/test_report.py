@@ -1,12 +1,11 @@
 """The error report: original columns plus line and reason, streamed, formulas neutralised."""
-import csv
-import io
 
 import pytest
 
 from leadcrm.extensions import db
 from leadcrm.imports.results.report import neutralise
 from tests.support.factories import make_import, make_issue
+from tests.support.csvfiles import downloaded
 
 
 @pytest.mark.parametrize("cell, expected", [
@@ -29,7 +28,7 @@ def test_report_is_a_streamed_attachment_with_original_columns_line_and_reason(a
     assert response.status_code == 200 and response.is_streamed
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"] == f'attachment; filename="import-{import_id}-issues.csv"'
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    rows = downloaded(response)
     assert rows == [
         ["First Name", "Email", "Company", "line", "reason"],
         ["Ann", "ann@example.com", "Acme, Inc.", "3", "'-already there"],
@@ -46,7 +45,7 @@ def test_report_of_one_kind(app, auth_client, user):
         make_issue(import_id, 4, "invalid", "bad")
         db.session.commit()
     response = auth_client.get(f"/imports/{import_id}/report.csv?kind=duplicate")
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    rows = downloaded(response)
     assert [row[-1] for row in rows] == ["reason", "dup"]
     assert 'filename="import-' in response.headers["Content-Disposition"]
 

@@ -1,6 +1,5 @@
 """The mapping page's choices for existing leads and its Check button, the sample row in update mode, the
 check's page and Start Import from it, the list of changes and its CSV (formula-safe), and Undo's words."""
-import csv
 import io
 import re
 
@@ -9,7 +8,8 @@ import pytest
 from leadcrm.extensions import db
 from leadcrm.imports.engine.process import process_import
 from leadcrm.models import LeadImport
-from tests.imports.import_helpers import create_import, get_import
+from tests.support.imports import create_import, get_import
+from tests.support.csvfiles import downloaded
 
 HX = {"HX-Request": "true"}
 BASE = "first_name,email,phone,status\nAnn,ann@example.com,+1 555 0100,new\nBob,bob@example.com,222,lost\n"
@@ -102,7 +102,7 @@ def test_the_list_of_changes_and_its_csv_are_formula_safe(app, auth_client, exis
     assert auth_client.get(f"/imports/{import_id}/changes?field=email").status_code == 404
     response = auth_client.get(f"/imports/{import_id}/changes.csv")
     assert response.headers["Content-Disposition"] == f'attachment; filename="import-{import_id}-changes.csv"'
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    rows = downloaded(response)
     assert rows == [["line", "email", "field", "before", "after"],
                     ["2", "ann@example.com", "phone", "'+1 555 0100", "'+1 555 0199"],
                     ["2", "ann@example.com", "status", "new", "contacted"]]
