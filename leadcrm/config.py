@@ -58,6 +58,9 @@ def load(instance_path: str) -> dict:
         # A page left open for hours must still be able to post (start, cancel, undo).
         "WTF_CSRF_TIME_LIMIT": None,
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        # A session ends after this much inactivity, and this long after its login in any case; fractions work.
+        "SESSION_IDLE_MINUTES": float(env.get("SESSION_IDLE_MINUTES", "30")),
+        "SESSION_MAX_HOURS": float(env.get("SESSION_MAX_HOURS", "12")),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", ""),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     }

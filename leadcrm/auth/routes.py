@@ -1,4 +1,4 @@
-"""Sign up, log in, log out."""
+"""Sign up, log in, log out (here or everywhere)."""
 from urllib.parse import urlsplit
 
 from flask import (
@@ -10,19 +10,15 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
-from ..extensions import db, limiter, login_manager
+from ..extensions import db, limiter
 from ..models import User
+from . import sessions
 from .accounts import AccountError, create_user, normalise_email
 from .forms import LoginForm, SignupForm
 
 bp = Blueprint("auth", __name__)
-
-
-@login_manager.user_loader
-def load_user(user_id: str):
-    return db.session.get(User, int(user_id))
 
 
 def _safe_next(target: str | None) -> str:
@@ -42,6 +38,7 @@ def signup():
         except AccountError as error:
             form.form_errors.append(str(error))
         else:
+            sessions.start(user)
             login_user(user)
             flash(f"Welcome to LeadCRM. Your workspace {user.workspace.name} is ready.", "success")
             return redirect(url_for("imports.index"), 303)
@@ -56,6 +53,7 @@ def login():
     if form.validate_on_submit():
         user = db.session.scalar(db.select(User).filter_by(email=normalise_email(form.email.data)))
         if user is not None and user.check_password(form.password.data):
+            sessions.start(user)
             login_user(user)
             return redirect(_safe_next(request.args.get("next")), 303)
         form.form_errors.append("Wrong email or password. Check both and try again.")
@@ -65,9 +63,21 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """Log out and go back to the login page."""
+    """Log out: end this session on the server, so a copy of its cookie opens nothing."""
+    sessions.end(current_user.login_session.id)
     logout_user()
     flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"), 303)
+
+
+@bp.route("/logout/everywhere", methods=["POST"])
+@login_required
+def logout_everywhere():
+    """End every session of this user, in every browser and device, then show the login page."""
+    ended = sessions.end_all(current_user.id)
+    logout_user()
+    sessions_ended = f"{ended} session" if ended == 1 else f"{ended} sessions"
+    flash(f"You are logged out everywhere: {sessions_ended} ended, this one included.", "info")
     return redirect(url_for("auth.login"), 303)
 
 
