@@ -1,4 +1,6 @@
 """Sign up, log in, log out (here or everywhere)."""
+import math
+import time
 from urllib.parse import urlsplit
 
 from flask import (
@@ -45,8 +47,22 @@ def signup():
     return render_template("auth/signup.html", form=form)
 
 
+def _account_key() -> str:
+    """Attempts at one account count together from every address (a spraying client uses many)."""
+    # An email column holds at most 320 characters; a longer value names no account and must not grow the key.
+    return "account:" + normalise_email(request.form.get("email", ""))[:320]
+
+
+def _failed(response) -> bool:
+    """A failed attempt re-renders the form; a successful one redirects (and is never counted)."""
+    return response.status_code == 200
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"], methods=["POST"], key_func=_account_key, deduct_when=_failed
+)
 def login():
     """Log in with email and password."""
     form = LoginForm()
@@ -83,7 +99,22 @@ def logout_everywhere():
 
 @bp.app_errorhandler(429)
 def too_many_attempts(error):
-    """Too many login attempts: say so and when to retry."""
+    """Too many login attempts: say when to try again, on the page and in Retry-After."""
+    wait = _seconds_until_allowed()
     form = LoginForm()
-    form.form_errors.append(f"Too many login attempts ({error.description}). Wait a minute and try again.")
-    return render_template("auth/login.html", form=form), 429
+    form.form_errors.append(f"Too many login attempts. Try again in {_in_words(wait)}.")
+    return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}
+
+
+def _seconds_until_allowed() -> int:
+    """Whole seconds until every limit this request broke lets one through, rounded up so that waiting
+    exactly this long is enough (Flask-Limiter's own Retry-After header can be a second short)."""
+    # The window's exact reset time (the moving window knows it); RequestLimit.reset_at adds up to a second.
+    reset = max(limit.window.reset_time for limit in limiter.current_limits if limit.breached)
+    return max(1, math.ceil(reset - time.time()))
+
+
+def _in_words(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} second{'' if seconds == 1 else 's'}"
+    return f"{math.ceil(seconds / 60)} minutes"
