@@ -74,7 +74,8 @@ class UserSession(db.Model):
     # Written at most once a minute (leadcrm.auth.sessions), not on every request.
     last_seen_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
-    user = db.relationship(User)
+    # Joined: the user loader reads a session and its user in one query on every request.
+    user = db.relationship(User, lazy="joined", innerjoin=True)
 
 
 class Company(db.Model):

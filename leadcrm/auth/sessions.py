@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_login import current_user
 from sqlalchemy import delete, or_, update
-from sqlalchemy.orm import joinedload
 
 from ..extensions import db, login_manager
 from ..models import User, UserSession, utcnow
@@ -49,7 +48,7 @@ def start(user: User) -> None:
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
     """The user of a live session, or None: one primary-key lookup (user joined) on every request."""
-    row = db.session.get(UserSession, session_id, options=[joinedload(UserSession.user)])
+    row = db.session.get(UserSession, session_id)
     if row is None:
         return None
     now = utcnow()
