@@ -13,7 +13,7 @@ from flask import url_for
 
 from leadcrm.extensions import db
 from tests.conftest import built_app
-from tests.e2e.conftest import browser, live_server, live_server_env  # noqa: F401  (the real app, a real browser)
+from tests.e2e.conftest import live_server, live_server_env  # noqa: F401  (the real app)
 from tests.faults.conftest import _empty_redis, process_redis, redis_url  # noqa: F401  (a Redis per test process)
 
 IMPORT_ID = re.compile(r"/imports/(\d+)")
