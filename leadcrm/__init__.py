@@ -1,6 +1,6 @@
 """LeadCRM: create_app builds the app from config, extensions and blueprints."""
-from flask import Flask, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import Flask, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_url
 from flask_wtf.csrf import CSRFError
 
 from . import config
@@ -61,9 +61,15 @@ def create_app(overrides: dict | None = None) -> Flask:
 def _require_login(app: Flask) -> None:
     @app.before_request
     def login_required_everywhere():
-        if request.endpoint not in PUBLIC_ENDPOINTS and not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        return None
+        if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+            return None
+        if request.headers.get("HX-Request"):
+            # A session can end while a page polls a fragment: htmx would follow a redirect and swap the login
+            # page into the fragment, so it is told to load the login page as the page, coming back to it after.
+            flash(login_manager.login_message, login_manager.login_message_category)
+            page = request.headers.get("HX-Current-URL", url_for("leads.index"))
+            return "", 401, {"HX-Redirect": login_url(login_manager.login_view, next_url=page)}
+        return login_manager.unauthorized()
 
 
 def _security_headers(app: Flask) -> None:

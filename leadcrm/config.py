@@ -57,7 +57,12 @@ def load(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         # A page left open for hours must still be able to post (start, cancel, undo).
         "WTF_CSRF_TIME_LIMIT": None,
+        # Login attempts per client address, and failed attempts per account from any address.
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "LOGIN_ACCOUNT_RATE_LIMIT": env.get("LOGIN_ACCOUNT_RATE_LIMIT", "10 per 5 minutes"),
+        # A session ends after this much inactivity, and this long after its login in any case; fractions work.
+        "SESSION_IDLE_MINUTES": float(env.get("SESSION_IDLE_MINUTES", "30")),
+        "SESSION_MAX_HOURS": float(env.get("SESSION_MAX_HOURS", "12")),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", ""),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     }

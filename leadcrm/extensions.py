@@ -25,7 +25,14 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# Moving window: each attempt expires on its own, so the time until the next one is allowed is exact (the 429
+# page and Retry-After say it). Every limit is checked, so that time is the longest wait of all broken limits.
+# Its keys hold lists where the fixed window's held counters: a prefix of their own keeps counters left in Redis
+# by an older version from failing logins with WRONGTYPE.
+limiter = Limiter(
+    key_func=get_remote_address, default_limits=[], strategy="moving-window", fail_on_first_breach=False,
+    key_prefix="login",
+)
 
 
 @event.listens_for(Engine, "connect")

@@ -1,4 +1,5 @@
-"""The database tables: workspaces and users, leads with their companies and tags, imports and their row issues.
+"""The database tables: workspaces, users and their login sessions, leads with their companies and tags, imports
+and their row issues.
 
 Keys used for uniqueness (email_key, name_key) are computed in Python by leadcrm.keys, so SQLite and
 PostgreSQL decide alike (SQLite's lower() folds ASCII only); SavedMapping.header_key is a digest of the
@@ -54,11 +55,32 @@ class User(UserMixin, db.Model):
 
     workspace = db.relationship(Workspace)
 
+    # The UserSession this request is logged in with, set by leadcrm.auth.sessions (not a column).
+    login_session = None
+
+    def get_id(self) -> str:
+        """Flask-Login's id in the signed cookie: this login's server-side session id, never the user id."""
+        return self.login_session.id
+
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+
+class UserSession(db.Model):
+    """One login: the signed session cookie holds its random id; deleting the row ends the session."""
+
+    __tablename__ = "user_session"
+    id = db.Column(db.String(64), primary_key=True)
+    user_id = db.Column(db.ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    # Written at most once a minute (leadcrm.auth.sessions), not on every request.
+    last_seen_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    # Joined: the user loader reads a session and its user in one query on every request.
+    user = db.relationship(User, lazy="joined", innerjoin=True)
 
 
 class Company(db.Model):

@@ -102,7 +102,7 @@ def test_signup_login_sidebar_logout(page, live_server):
     expect(sidebar.get_by_role("link", name="System Health")).to_have_count(0)
     expect(sidebar.get_by_text("Browser Co")).to_be_visible()
 
-    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("button", name="Log out", exact=True).click()
     expect(page).to_have_url(re.compile(r"/login"))
     expect(page.get_by_role("navigation", name="Main")).to_have_count(0)
     page.goto("/leads/")

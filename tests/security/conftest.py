@@ -3,6 +3,7 @@ test process (tests/support/servers.py). The wizard is driven by tests/support/w
 import pytest
 
 from tests.conftest import built_app
+from tests.e2e.conftest import live_server, live_server_env  # noqa: F401  (the real app)
 from tests.support.servers import _empty_redis, process_redis, redis_url  # noqa: F401  (a Redis per test process)
 from tests.support.wizard import parse
 
