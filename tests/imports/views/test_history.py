@@ -133,9 +133,14 @@ def test_another_workspace_gets_404(app, other_client, user, method, path):
 def test_pages_need_login(app, client, user):
     with app.app_context():
         import_id = make_import(user["workspace_id"], user["id"])
-    response = client.get(f"/imports/{import_id}/progress", headers=HX)
-    assert response.status_code == 302
-    assert response.headers["Location"] == f"/login?next=%2Fimports%2F{import_id}%2Fprogress"
+    page = f"http://localhost/imports/{import_id}"
+    response = client.get(f"/imports/{import_id}/progress", headers={**HX, "HX-Current-URL": page})
+    # htmx is told to load the login page as the page, and to come back to the import's page after it.
+    assert response.status_code == 401 and response.get_data() == b""
+    assert response.headers["HX-Redirect"] == f"/login?next=%2Fimports%2F{import_id}"
+    plain = client.get(f"/imports/{import_id}/progress")
+    assert plain.status_code == 302
+    assert plain.headers["Location"] == f"/login?next=%2Fimports%2F{import_id}%2Fprogress"
 
 
 def test_an_import_not_yet_started_links_to_its_mapping(app, auth_client, user):
