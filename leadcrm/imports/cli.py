@@ -14,6 +14,7 @@ from werkzeug.datastructures import FileStorage
 from leadcrm.extensions import db
 from leadcrm.imports import lifecycle
 from leadcrm.imports.engine.process import process_import
+from leadcrm.imports.mapping import scan
 from leadcrm.imports.mapping.fields import guess_mapping, mapping_problems
 from leadcrm.imports.upload import storage
 from leadcrm.imports.upload.accept import accept
@@ -30,11 +31,13 @@ from leadcrm.models import LeadImport, Workspace
 @click.option("--update", is_flag=True, help="update leads that exist already (same email) instead of skipping them")
 @click.option("--clear-blanks", is_flag=True, help="with --update: a blank cell clears the lead's value")
 @click.option("--replace-tags", is_flag=True, help="with --update: the file's tags replace the lead's")
+@click.option("--number-format", type=click.Choice(["point", "comma"]),
+              help="how amounts are written: point (1,234.50) or comma (1.234,50); default: detected from the file")
 @click.option("--check", is_flag=True, help="check the whole file: print the figures the import would give, write nothing")
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object with the final counts, no progress bar")
 @with_appcontext
 def import_leads_command(file: Path, workspace: str, maps: tuple[str, ...], update: bool, clear_blanks: bool,
-                         replace_tags: bool, check: bool, as_json: bool):
+                         replace_tags: bool, number_format: str | None, check: bool, as_json: bool):
     """Import a CSV file of leads into a workspace, in the foreground."""
     workspace_id = db.session.scalar(select(Workspace.id).filter_by(name_key=name_key(workspace)))
     if workspace_id is None:
@@ -44,7 +47,7 @@ def import_leads_command(file: Path, workspace: str, maps: tuple[str, ...], upda
         raise click.BadParameter("--clear-blanks and --replace-tags go with --update.", param_hint="--update")
     choices = {"existing_leads": "update" if update else "skip", "blank_cells": "clear" if clear_blanks else "leave",
                "tag_mode": "replace" if replace_tags else "add"}
-    import_id, run_id = _create_import(file, workspace_id, maps, choices, check)
+    import_id, run_id = _create_import(file, workspace_id, maps, choices, number_format, check)
     started = time.monotonic()
     progress = None if as_json or not sys.stderr.isatty() else _Progress(run_id)
     try:
@@ -75,7 +78,8 @@ def import_leads_command(file: Path, workspace: str, maps: tuple[str, ...], upda
         raise click.ClickException(message or f"The {'check' if check else 'import'} ended {status}.")
 
 
-def _create_import(file: Path, workspace_id: int, maps: tuple[str, ...], choices: dict, check: bool) -> tuple[int, int]:
+def _create_import(file: Path, workspace_id: int, maps: tuple[str, ...], choices: dict, number_format: str | None,
+                   check: bool) -> tuple[int, int]:
     """Store the file as an upload, check it, map it and queue it (or its check), as the wizard would
     (without the queue: this process runs it). The import's id, and the id to run (the check's)."""
     with file.open("rb") as stream:
@@ -93,6 +97,10 @@ def _create_import(file: Path, workspace_id: int, maps: tuple[str, ...], choices
         storage.discard(pending.stored_name)
         raise
     imp = accept(pending, sniffed, created_by_id=None)
+    # Other tools' status words read as statuses by themselves; the number format is the file's, as the
+    # mapping page detects it, unless given.
+    amounts = [column for column, field in mapping.items() if field in ("deal_value", "lead_score")]
+    choices = {**choices, "rules": {"number_format": number_format or scan.number_format(imp, amounts) or "point"}}
     if check:
         run_id = lifecycle.start_check(db.session, imp.id, mapping, {}, choices).id
     else:

@@ -91,16 +91,21 @@ def number_format_votes(text: str) -> str | None:
     return None
 
 
-# Status words of other CRMs (HubSpot, Salesforce, Pipedrive exports), compared by status_key.
+# Status words of other CRMs (HubSpot, Salesforce, Pipedrive exports) and the five statuses in German,
+# French and Spanish, compared by status_key.
 STATUS_SYNONYMS = {
-    **{key: "new" for key in ("open", "notcontacted", "opennotcontacted", "newlead", "fresh", "untouched")},
+    **{key: "new" for key in ("open", "notcontacted", "opennotcontacted", "newlead", "fresh", "untouched",
+                              "neu", "nouveau", "nuevo")},
     **{key: "contacted" for key in ("working", "workingcontacted", "inprogress", "attemptedtocontact",
-                                    "attemptedtoconnect", "connected", "engaged", "contactmade", "nurturing")},
+                                    "attemptedtoconnect", "connected", "engaged", "contactmade", "nurturing",
+                                    "kontaktiert", "inbearbeitung", "contacté", "contacte", "contactado")},
     **{key: "qualified" for key in ("mql", "sql", "salesqualified", "salesqualifiedlead", "marketingqualified",
-                                    "marketingqualifiedlead", "opendeal", "opportunity", "hot")},
-    **{key: "converted" for key in ("won", "closedwon", "closedconverted", "customer", "deal", "signed")},
+                                    "marketingqualifiedlead", "opendeal", "opportunity", "hot", "qualifiziert",
+                                    "qualifié", "qualifie", "calificado", "cualificado")},
+    **{key: "converted" for key in ("won", "closedwon", "closedconverted", "customer", "deal", "signed",
+                                    "gewonnen", "kunde", "gagné", "gagne", "converti", "ganado", "convertido")},
     **{key: "lost" for key in ("unqualified", "disqualified", "closedlost", "closednotconverted", "junk",
-                               "badtiming", "badfit", "dead", "rejected")},
+                               "badtiming", "badfit", "dead", "rejected", "verloren", "perdu", "perdido")},
 }
 # What a status value may be read as, besides one of the five statuses.
 USE_DEFAULT, SKIP_ROW = "default", "skip"

@@ -18,22 +18,29 @@ FIELDS = {
 DO_NOT_IMPORT = ""
 DO_NOT_IMPORT_LABEL = "Do not import"
 
-# Header spellings seen in CRM and spreadsheet exports, compared after header_key().
+# Header spellings seen in CRM and spreadsheet exports (English, then German, French and Spanish, whose
+# Excel exports are common), compared after header_key().
 ALIASES = {
-    "first_name": ["firstname", "first", "givenname", "forename", "fname"],
-    "last_name": ["lastname", "last", "surname", "familyname", "lname"],
-    "email": ["email", "emailaddress", "mail", "emailid", "workemail", "businessemail", "primaryemail"],
+    "first_name": ["firstname", "first", "givenname", "forename", "fname", "vorname", "prénom", "prenom", "nombre"],
+    "last_name": ["lastname", "last", "surname", "familyname", "lname", "nachname", "familienname", "nom",
+                  "apellido", "apellidos"],
+    "email": ["email", "emailaddress", "mail", "emailid", "workemail", "businessemail", "primaryemail",
+              "emailadresse", "courriel", "adresseemail", "correo", "correoelectrónico", "correoelectronico"],
     "phone": ["phone", "phonenumber", "telephone", "tel", "mobile", "mobilephone", "cell", "cellphone",
-              "mobilenumber", "workphone", "businessphone"],
+              "mobilenumber", "workphone", "businessphone", "telefon", "telefonnummer", "handy", "téléphone",
+              "portable", "teléfono", "telefono", "móvil", "movil"],
     "company": ["company", "companyname", "organization", "organisation", "org", "account", "accountname",
-                "business", "employer"],
-    "status": ["status", "leadstatus", "stage", "leadstage"],
-    "source": ["source", "leadsource", "origin", "channel", "utmsource"],
-    "lead_score": ["leadscore", "score", "rating"],
+                "business", "employer", "firma", "unternehmen", "société", "societe", "entreprise", "empresa"],
+    "status": ["status", "leadstatus", "stage", "leadstage", "statut", "estado"],
+    "source": ["source", "leadsource", "origin", "channel", "utmsource", "quelle", "herkunft", "origine", "fuente",
+               "origen"],
+    "lead_score": ["leadscore", "score", "rating", "bewertung", "punktzahl", "puntuación", "puntuacion"],
     "deal_value": ["dealvalue", "amount", "value", "dealamount", "dealsize", "revenue", "opportunityvalue",
-                   "expectedrevenue"],
-    "tags": ["tags", "tag", "labels", "label", "categories", "keywords"],
-    "notes": ["notes", "note", "comments", "comment", "description", "remarks"],
+                   "expectedrevenue", "betrag", "wert", "umsatz", "montant", "valeur", "importe", "valor"],
+    "tags": ["tags", "tag", "labels", "label", "categories", "keywords", "schlagwörter", "schlagworte",
+             "étiquettes", "etiquettes", "etiquetas"],
+    "notes": ["notes", "note", "comments", "comment", "description", "remarks", "notizen", "bemerkungen",
+              "kommentar", "remarques", "notas", "comentarios"],
 }
 _ALIAS_TO_FIELD = {alias: field for field, aliases in ALIASES.items() for alias in aliases}
 _SEPARATORS = re.compile(r"[\s_\-.]+")

@@ -1,6 +1,6 @@
 """The mapping step's form, built per header: a lead field for each column, and values for every row."""
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectChoice, SelectField, StringField, SubmitField
+from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import Length
 
 from leadcrm.imports.mapping.fields import (
@@ -60,6 +60,8 @@ class MappingForm(FlaskForm):
         SelectChoice("replace", "Replace the lead's tags with the file's"),
     ])
     number_format = SelectField("Numbers in this file are written as", choices=NUMBER_CHOICES, default="point")
+    # The amount columns the number format was chosen for: mapping another one detects it again.
+    number_format_columns = HiddenField()
     preview = SubmitField("Update sample row")
     check = SubmitField("Check the whole file")
     start = SubmitField("Start Import")
@@ -76,7 +78,8 @@ class MappingForm(FlaskForm):
 
         status_values: the distinct values of the status column, each with a select sv_<status key> of how
         it reads (the one chosen before, else the status or status word it is, else skip the row);
-        number_format: the format the file's amounts are detected in, unless one was chosen before.
+        number_format: the format the amounts of the mapped amount columns are detected in, unless one was
+        chosen before for those columns.
         """
         selects = {
             f"col_{i}": SelectField(column, choices=FIELD_CHOICES, default=mapping.get(column, DO_NOT_IMPORT))
@@ -93,7 +96,13 @@ class MappingForm(FlaskForm):
                 "source": defaults.get("source", ""), "status": defaults.get("status", ""),
                 "tags": ", ".join(defaults.get("tags") or [])}
         attributes = {**selects, **readings, "header": header, "status_values": list(status_values)}
-        return type("MappingForm", (cls,), attributes)(data=data)
+        form = type("MappingForm", (cls,), attributes)(data=data)
+        amount_columns = "|".join(column for column in (form.column_of("deal_value"), form.column_of("lead_score"))
+                                  if column)
+        if form.is_submitted() and form.number_format_columns.data != amount_columns:
+            form.number_format.data = number_format or "point"
+        form.number_format_columns.data = amount_columns
+        return form
 
     def column_fields(self) -> list:
         return [self[f"col_{i}"] for i in range(len(self.header))]

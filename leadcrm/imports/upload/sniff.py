@@ -167,6 +167,15 @@ def _encoding_problem(data: bytes, truncated: bool, error: UnicodeDecodeError, e
         return Problem(message + "Save it as CSV UTF-8 (in Excel: File → Save As → CSV UTF-8) and upload it again.")
     label = encoding_label(guess)
     line = data.split(b"\n")[line_number - 1].decode(guess, errors="replace").strip()
+    # Excel's CSV export in most of Europe is both: windows-1252 and semicolons. One offer reads it.
+    delimiter = _likely_delimiter(decode_start(data, truncated, guess))
+    if delimiter:
+        name = DELIMITER_NAMES[delimiter]
+        return Problem(
+            message + f"It is most likely {label}, separated by {name}: line {line_number} would read "
+            f"“{line[:80]}”. Import it as {label} separated by {name}, or save it as CSV UTF-8 and upload it again.",
+            {"encoding": guess, "delimiter": delimiter}, f"Import it as {label} separated by {name}",
+        )
     return Problem(
         message + f"It is most likely {label}: line {line_number} would read “{line[:80]}”. "
         f"Import it as {label}, or save it as CSV UTF-8 and upload it again.",
@@ -209,13 +218,21 @@ def _header_problem(text: str, records: list[list[str]], delimiter: str | None) 
     return None
 
 
-def _delimiter_problem(text: str) -> Problem | None:
-    widths = {
-        delimiter: len(next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), []))
-        for delimiter in DELIMITER_NAMES if delimiter != ","
-    }
+def _likely_delimiter(text: str) -> str | None:
+    """The delimiter other than a comma that splits the first line best, when commas do not split it."""
+    def width(delimiter: str) -> int:
+        return len(next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), []))
+
+    if width(",") > 1:
+        return None
+    widths = {delimiter: width(delimiter) for delimiter in DELIMITER_NAMES if delimiter != ","}
     delimiter = max(widths, key=widths.get)
-    if widths[delimiter] < 2:
+    return delimiter if widths[delimiter] >= 2 else None
+
+
+def _delimiter_problem(text: str) -> Problem | None:
+    delimiter = _likely_delimiter(text)
+    if delimiter is None:
         return None
     name = DELIMITER_NAMES[delimiter]
     return Problem(

@@ -80,6 +80,20 @@ def test_not_utf8_names_the_likely_encoding_and_offers_it(write):
     assert accepted.rows[0][:2] == ["José", "Müller"] and accepted.rows[0][3] == "Café crème – “quoted” €5"
 
 
+def test_a_european_excel_export_gets_one_offer_for_its_encoding_and_its_semicolons(write):
+    path = write("Vorname;Nachname;E-Mail;Betrag\r\nJürgen;Müller;j@example.de;1.234,50\r\n".encode("cp1252"))
+    result = sniff(path)
+    assert result.offer == {"encoding": "cp1252", "delimiter": ";"}
+    assert result.offer_label == "Import it as windows-1252 separated by semicolons"
+    assert result.message == (
+        "Invalid CSV format: the file is not UTF-8 (line 2 holds bytes that are not UTF-8). It is most likely "
+        "windows-1252, separated by semicolons: line 2 would read “Jürgen;Müller;j@example.de;1.234,50”. "
+        "Import it as windows-1252 separated by semicolons, or save it as CSV UTF-8 and upload it again.")
+    accepted = sniff(path, **result.offer)
+    assert (accepted.header, accepted.rows) == (["Vorname", "Nachname", "E-Mail", "Betrag"],
+                                                [["Jürgen", "Müller", "j@example.de", "1.234,50"]])
+
+
 @pytest.mark.parametrize(
     "text, encoding, guess",
     [
