@@ -45,7 +45,7 @@ def test_the_status_values_of_the_whole_file_with_their_counts_and_readings(app,
     assert found == [("sv_new", "new", "900"), ("sv_closedwon", "Closed Won", "2"), ("sv_maybe", "Maybe", "1"),
                      ("sv_working", "Working", "1")]
     assert [selected(html, name) for name, _, _ in found] == ["new", "converted", "skip", "contacted"]
-    assert "Each value found in the file, with how it will be read." in html
+    assert "Each value found in the file,\n    with how it will be read." in html
 
 
 def test_a_file_longer_than_the_scan_says_so(app, auth_client, monkeypatch):
