@@ -48,6 +48,8 @@ def main(argv=None) -> None:
             maintenance_interval=interval,
             # RQ blocks on the queue for worker_ttl - 15 s; keep that short so maintenance runs on time.
             worker_ttl=interval + 15,
+            # A busy worker beats as often as an idle one, so System Health can tell a dead one by its heartbeat.
+            job_monitoring_interval=interval,
         )
         worker.work(burst=args.burst)
 

@@ -1,6 +1,8 @@
 """Health checks: database, Redis, RQ workers, the import queue and imports that look stuck."""
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
+
+from flask import current_app
 
 from redis import RedisError
 from rq import Worker
@@ -11,7 +13,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db, import_queue, redis_connection
 from ..imports import lifecycle
+from ..imports.jobs.enqueue import import_id_of
 from ..models import LeadImport
+
+
+NOT_RESPONDING = "not responding"
 
 
 @dataclass
@@ -25,10 +31,10 @@ class Check:
 class WorkerInfo:
     name: str
     hostname: str
-    state: str
+    state: str  # RQ's (idle, busy …), or "not responding"
     job_id: str | None
     import_id: int | None
-    last_heartbeat: datetime | None
+    heartbeat_age_seconds: float | None
 
 
 @dataclass
@@ -61,13 +67,17 @@ def redis() -> Check:
 
 
 def workers() -> list[WorkerInfo]:
-    """The live workers of the import queue, with the import each one is running."""
+    """The registered workers of the import queue, with the import each one holds. A killed worker stays
+    registered (as "busy") until its key expires: one whose heartbeat is older than IMPORT_STALE_SECONDS
+    does not respond, whatever it last said."""
+    now = datetime.now(timezone.utc)
     found = []
     for worker in Worker.all(queue=import_queue()):
         job_id = worker.get_current_job_id()
-        found.append(WorkerInfo(
-            worker.name, worker.hostname or "", worker.get_state(), job_id, _import_of(job_id), worker.last_heartbeat,
-        ))
+        age = (now - worker.last_heartbeat).total_seconds() if worker.last_heartbeat else None
+        responding = age is not None and age <= current_app.config["IMPORT_STALE_SECONDS"]
+        found.append(WorkerInfo(worker.name, worker.hostname or "", worker.get_state() if responding else NOT_RESPONDING,
+                                job_id, import_id_of(job_id), age))
     return sorted(found, key=lambda w: w.name)
 
 
@@ -99,12 +109,6 @@ def stuck_imports(worker_count: int) -> list[LeadImport]:
     return db.session.scalars(
         db.select(LeadImport).where(condition).options(db.joinedload(LeadImport.workspace)).order_by(LeadImport.id)
     ).all()
-
-
-def _import_of(job_id: str | None) -> int | None:
-    if job_id is None:
-        return None
-    return db.session.scalar(db.select(LeadImport.id).filter_by(rq_job_id=job_id))
 
 
 def _describe(error: Exception) -> str:

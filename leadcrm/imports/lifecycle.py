@@ -76,6 +76,12 @@ def is_stale(before: datetime):
     return (LeadImport.status == RUNNING) & or_(LeadImport.heartbeat_at.is_(None), LeadImport.heartbeat_at < before)
 
 
+def heartbeat_stale(imp: LeadImport, now: datetime | None = None) -> bool:
+    """is_stale for an import row already read: running, and its worker stopped beating (killed, machine lost)."""
+    before = stale_before(now)
+    return imp.status == RUNNING and (imp.heartbeat_at is None or imp.heartbeat_at < before)
+
+
 def worker_alive() -> bool:
     """Some worker listens on the import queue; an unreachable Redis means none will run anything."""
     try:

@@ -55,7 +55,9 @@ def test_with_a_real_worker_lists_it(app, admin_client, subprocess_env):
         html = admin_client.get("/system-health").get_data(as_text=True)
         assert 'data-worker="health-test-worker"' in html and socket.gethostname() in html
         assert "No worker is running" not in html
-        assert " UTC" in html
+        row = re.search(r'<tr data-worker="health-test-worker">.*?</tr>', html, re.S).group(0)
+        assert "<td data-worker-state>idle</td>" in row and '<span class="muted">none</span>' in row
+        assert re.search(r"<td data-worker-heartbeat>\d+ s ago</td>", row), row
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -15,6 +15,15 @@ def job_id_for(import_id: int, attempt: int) -> str:
     return f"{current_app.config['IMPORT_QUEUE']}-{import_id}-{attempt}"
 
 
+def import_id_of(job_id: str | None) -> int | None:
+    """The import a job id of job_id_for names (also after recovery gave the import a newer job); None otherwise."""
+    prefix = f"{current_app.config['IMPORT_QUEUE']}-"
+    if not job_id or not job_id.startswith(prefix):
+        return None
+    import_id, sep, attempt = job_id[len(prefix):].partition("-")
+    return int(import_id) if sep and import_id.isdigit() and attempt.isdigit() else None
+
+
 def start_import(import_id: int, mapping: dict, defaults: dict, choices: dict) -> bool:
     """Freeze the mapping and queue the import; False if it had already been started (double click, reload)."""
     started = lifecycle.start(db.session, import_id, mapping, defaults, choices)

@@ -13,20 +13,23 @@ class Timing:
     elapsed_seconds: float | None
 
 
-def timing(imp: LeadImport, now: datetime) -> Timing:
-    """Derive the timing figures from the import row alone (the poll must stay one read)."""
+def timing(imp: LeadImport, now: datetime, stale: bool = False) -> Timing:
+    """Derive the timing figures from the import row alone (the poll must stay one read). The rate is
+    measured up to the last heartbeat, which commits with the counters: measured up to now, it would fall
+    (and the time left grow) whenever the worker stops. A stale import has no rate and no time left."""
     percent = None
     if imp.total_rows:
         percent = min(100, imp.processed * 100 // imp.total_rows)
     elif imp.is_finished:
         percent = 100
     rate = left = elapsed = None
-    if imp.status == "running" and imp.started_at:
-        seconds = (now - imp.started_at).total_seconds()
+    if imp.status == "running" and imp.started_at and imp.heartbeat_at and not stale:
+        seconds = (imp.heartbeat_at - imp.started_at).total_seconds()
         if seconds > 0 and imp.processed:
             rate = imp.processed / seconds
             if imp.total_rows:
-                left = max(0, imp.total_rows - imp.processed) / rate
+                since_beat = max(0.0, (now - imp.heartbeat_at).total_seconds())
+                left = max(0.0, max(0, imp.total_rows - imp.processed) / rate - since_beat)
     if imp.is_finished and imp.finished_at:
         elapsed = (imp.finished_at - (imp.started_at or imp.queued_at or imp.created_at)).total_seconds()
     return Timing(percent, rate, left, elapsed)

@@ -55,6 +55,12 @@ def cancel(import_id):
     return redirect(url_for("imports.show", import_id=imp.id), 303)
 
 
+@bp.app_template_test("stale_heartbeat")
+def stale_heartbeat(imp: LeadImport) -> bool:
+    """`imp is stale_heartbeat` in a template: the history row says that its worker stopped."""
+    return lifecycle.heartbeat_stale(imp)
+
+
 def latest_check(imp: LeadImport) -> LeadImport | None:
     """The import's newest check of its whole file."""
     return db.session.scalar(db.select(LeadImport).filter_by(check_of_id=imp.id).order_by(LeadImport.id.desc()).limit(1))
@@ -72,4 +78,6 @@ def progress_context(imp: LeadImport) -> dict:
     """What the progress fragment shows besides the import row."""
     # The only Redis call of the poll, and only while queued: is anyone going to take the job?
     no_worker = imp.status == lifecycle.QUEUED and not lifecycle.worker_alive()
-    return {"timing": timing(imp, utcnow()), "no_worker": no_worker, "can_undo": can_undo(imp)}
+    now = utcnow()
+    stale = lifecycle.heartbeat_stale(imp, now)
+    return {"timing": timing(imp, now, stale), "no_worker": no_worker, "stale": stale, "can_undo": can_undo(imp)}

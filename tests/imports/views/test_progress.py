@@ -43,7 +43,7 @@ def test_running_fragment_polls_and_shows_figures_speed_and_time_left(app, auth_
     assert "25 % done" in html
     assert "25 rows per second" in html and "about 30 s left" in html
     assert "Cancel import" in html
-    assert "No worker is running" not in html
+    assert "the importer is not running" not in html
 
 
 @pytest.mark.parametrize("status", ["completed", "failed", "cancelled"])
@@ -89,7 +89,8 @@ def test_queued_with_no_worker_says_so(app, auth_client, user):
     response = auth_client.get(f"/imports/{import_id}/progress", headers=HX)
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and 'hx-trigger="every 1s"' in html
-    assert "No worker is running; ask an admin to check System Health" in html
+    assert ("This import is waiting: the importer is not running right now.\n"
+            "    It starts by itself as soon as the importer runs again; nothing is lost meanwhile.") in html
     assert "Cancel import" in html
 
 
@@ -108,7 +109,7 @@ def test_queued_with_a_worker_waits_quietly(app, auth_client, user):
     assert html.lstrip().startswith(f'<section id="import-{import_id}-progress"') and 'hx-trigger="every 1s"' in html
     assert 'data-status="queued"' in html and stat(html, "total") == "10" and stat(html, "processed") == "10"
     assert "Cancel import" in html
-    assert "No worker is running" not in html
+    assert "the importer is not running" not in html
 
 
 def test_the_poll_reads_only_the_import_row(app, auth_client, user):
@@ -130,3 +131,37 @@ def test_cancel_button_posts_and_running_import_is_asked_to_stop(app, auth_clien
     html = auth_client.get(f"/imports/{import_id}/progress", headers=HX).get_data(as_text=True)
     assert "cancelling at the next batch" in html and "Cancel import" not in html
     assert 'hx-trigger="every 1s"' in html
+
+
+STOPPED = ("The worker processing this import stopped.\n"
+           "  It will resume from row 120,001 by itself as soon as a worker is free.")
+
+
+def test_a_stale_running_import_says_its_worker_stopped_and_shows_no_time_left(app, auth_client, user):
+    stale = utcnow() - timedelta(seconds=app.config["IMPORT_STALE_SECONDS"] + 1)
+    import_id = running_import(app, user, total_rows=300_000, processed=120_000, checkpoint_rows=120_000,
+                               successful=120_000, skipped=0, errors=0, heartbeat_at=stale,
+                               started_at=stale - timedelta(seconds=60))
+    response = auth_client.get(f"/imports/{import_id}/progress", headers=HX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'hx-trigger="every 1s"' in html, "it keeps polling: it resumes by itself"
+    assert STOPPED in html
+    assert "rows per second" not in html and "data-timing" not in html
+    row = auth_client.get(f"/imports/{import_id}/row", headers=HX).get_data(as_text=True)
+    assert STOPPED in row
+
+
+def test_a_live_import_says_nothing_of_a_stopped_worker(app, auth_client, user):
+    import_id = running_import(app, user)
+    assert "stopped" not in auth_client.get(f"/imports/{import_id}/progress", headers=HX).get_data(as_text=True)
+    assert "stopped" not in auth_client.get(f"/imports/{import_id}/row", headers=HX).get_data(as_text=True)
+
+
+def test_the_rate_is_measured_up_to_the_last_heartbeat_so_time_left_counts_down(app, auth_client, user):
+    # 250 rows in the 10 s up to the last heartbeat, 10 s ago: 25 rows/s, 750 rows = 30 s from then, 20 s from now.
+    now = utcnow()
+    import_id = running_import(app, user, started_at=now - timedelta(seconds=20),
+                               heartbeat_at=now - timedelta(seconds=10))
+    html = auth_client.get(f"/imports/{import_id}/progress", headers=HX).get_data(as_text=True)
+    assert '<span data-timing="rate">25 rows per second</span>' in html
+    assert '<span data-timing="left">about 20 s left</span>' in html
