@@ -40,7 +40,7 @@ def prepare(instance: Path) -> tuple[dict, int]:
     os.environ.update(INSTANCE_PATH=str(instance), DATABASE_URL=f"sqlite:///{instance / 'bench.sqlite3'}")
     from leadcrm import create_app
     from leadcrm.auth.accounts import create_user
-    from leadcrm.extensions import db
+    from leadcrm.extensions import db, redis_url
     from leadcrm.models import LeadImport, utcnow
 
     app = create_app({"RATELIMIT_ENABLED": False})
@@ -55,7 +55,7 @@ def prepare(instance: Path) -> tuple[dict, int]:
         db.session.add(imp)
         db.session.commit()
         import_id = imp.id
-    env = {**os.environ, "REDIS_URL": app.config["REDIS_URL"], "PYTHONPATH": str(ROOT)}
+        env = {**os.environ, "REDIS_URL": redis_url(), "PYTHONPATH": str(ROOT)}
     return env, import_id
 
 

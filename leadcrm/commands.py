@@ -13,6 +13,7 @@ from flask_migrate import upgrade
 
 from . import embedded_redis
 from .auth.accounts import AccountError, create_user
+from .extensions import redis_url
 from .imports.cli import import_leads_command
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +42,7 @@ def create_user_command(email, password, workspace, super_admin):
 def serve_command(host, port, web_workers):
     """Upgrade the schema, then run the web server (gunicorn) and one import worker until Ctrl-C."""
     upgrade(directory=str(ROOT / "migrations"))
-    env = {**os.environ, "REDIS_URL": current_app.config["REDIS_URL"]}
+    env = {**os.environ, "REDIS_URL": redis_url()}
     web = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "app:app", "--bind", f"{host}:{port}",
          "--workers", str(web_workers), "--threads", "8", "--access-logfile", "-"],
@@ -71,7 +72,7 @@ def serve_command(host, port, web_workers):
                 process.terminate()
         for process in (web, worker):
             process.wait(timeout=30)
-        if not os.environ.get("REDIS_URL"):
+        if not current_app.config["REDIS_URL"]:
             embedded_redis.stop(current_app.instance_path)
 
 

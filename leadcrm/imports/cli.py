@@ -1,6 +1,9 @@
 """`flask import-leads FILE --workspace NAME [--map "CSV column=field" …] [--json]`: the import engine in
-the foreground, for scripts and benchmarks; the same stages as the web wizard (store, sniff, map, run)."""
+the foreground, for scripts and benchmarks; the same stages as the web wizard (store, sniff, map, run).
+It needs no queue, so it never connects to Redis (and so never starts the embedded server)."""
+import codecs
 import json
+import shlex
 import sys
 import threading
 import time
@@ -22,6 +25,29 @@ from leadcrm.imports.upload.sniff import Problem, sniff
 from leadcrm.keys import name_key
 from leadcrm.models import LeadImport, Workspace
 
+# --delimiter takes the character itself or its name (a tab is hard to type in a shell).
+DELIMITER_NAMES = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|"}
+
+
+def _encoding_option(_ctx, _param, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return codecs.lookup(value).name
+    except LookupError:
+        raise click.BadParameter(f"{value!r} is not an encoding Python knows: use e.g. utf-8, cp1252 "
+                                 "(windows-1252), latin-1 or utf-16.") from None
+
+
+def _delimiter_option(_ctx, _param, value: str | None) -> str | None:
+    if value is None:
+        return None
+    delimiter = DELIMITER_NAMES.get(value.lower(), value)
+    if len(delimiter) != 1:
+        raise click.BadParameter(f"{value!r} is not one character: give the character (';', '|') or one of "
+                                 f"{', '.join(DELIMITER_NAMES)}.")
+    return delimiter
+
 
 @click.command("import-leads")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -31,13 +57,18 @@ from leadcrm.models import LeadImport, Workspace
 @click.option("--update", is_flag=True, help="update leads that exist already (same email) instead of skipping them")
 @click.option("--clear-blanks", is_flag=True, help="with --update: a blank cell clears the lead's value")
 @click.option("--replace-tags", is_flag=True, help="with --update: the file's tags replace the lead's")
+@click.option("--encoding", callback=_encoding_option, metavar="NAME",
+              help="the file's encoding, e.g. cp1252 (windows-1252) or utf-16; default: UTF-8")
+@click.option("--delimiter", callback=_delimiter_option, metavar="CHAR",
+              help="the character between values: ';', '|', or comma, semicolon, tab, pipe; default: a comma")
 @click.option("--number-format", type=click.Choice(["point", "comma"]),
               help="how amounts are written: point (1,234.50) or comma (1.234,50); default: detected from the file")
 @click.option("--check", is_flag=True, help="check the whole file: print the figures the import would give, write nothing")
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object with the final counts, no progress bar")
 @with_appcontext
 def import_leads_command(file: Path, workspace: str, maps: tuple[str, ...], update: bool, clear_blanks: bool,
-                         replace_tags: bool, number_format: str | None, check: bool, as_json: bool):
+                         replace_tags: bool, encoding: str | None, delimiter: str | None, number_format: str | None,
+                         check: bool, as_json: bool):
     """Import a CSV file of leads into a workspace, in the foreground."""
     workspace_id = db.session.scalar(select(Workspace.id).filter_by(name_key=name_key(workspace)))
     if workspace_id is None:
@@ -47,7 +78,7 @@ def import_leads_command(file: Path, workspace: str, maps: tuple[str, ...], upda
         raise click.BadParameter("--clear-blanks and --replace-tags go with --update.", param_hint="--update")
     choices = {"existing_leads": "update" if update else "skip", "blank_cells": "clear" if clear_blanks else "leave",
                "tag_mode": "replace" if replace_tags else "add"}
-    import_id, run_id = _create_import(file, workspace_id, maps, choices, number_format, check)
+    import_id, run_id = _create_import(file, workspace_id, maps, choices, (encoding, delimiter), number_format, check)
     started = time.monotonic()
     progress = None if as_json or not sys.stderr.isatty() else _Progress(run_id)
     try:
@@ -78,16 +109,16 @@ def import_leads_command(file: Path, workspace: str, maps: tuple[str, ...], upda
         raise click.ClickException(message or f"The {'check' if check else 'import'} ended {status}.")
 
 
-def _create_import(file: Path, workspace_id: int, maps: tuple[str, ...], choices: dict, number_format: str | None,
-                   check: bool) -> tuple[int, int]:
+def _create_import(file: Path, workspace_id: int, maps: tuple[str, ...], choices: dict,
+                   reading: tuple[str | None, str | None], number_format: str | None, check: bool) -> tuple[int, int]:
     """Store the file as an upload, check it, map it and queue it (or its check), as the wizard would
     (without the queue: this process runs it). The import's id, and the id to run (the check's)."""
     with file.open("rb") as stream:
         pending = storage.save_upload(FileStorage(stream, filename=file.name), workspace_id)
-    sniffed = sniff(storage.pending_path(pending.stored_name))
+    sniffed = sniff(storage.pending_path(pending.stored_name), *reading)
     if isinstance(sniffed, Problem):
         storage.discard(pending.stored_name)
-        raise click.ClickException(sniffed.message)
+        raise click.ClickException(_for_the_command_line(sniffed))
     try:
         mapping = _mapping(maps, sniffed.header) if maps else guess_mapping(sniffed.header)
         problems = mapping_problems(mapping)
@@ -96,7 +127,7 @@ def _create_import(file: Path, workspace_id: int, maps: tuple[str, ...], choices
     except click.ClickException:  # a --map naming no column of the file, too
         storage.discard(pending.stored_name)
         raise
-    imp = accept(pending, sniffed, created_by_id=None)
+    imp = accept(pending, sniffed, created_by_id=None, origin="cli")
     # Other tools' status words read as statuses by themselves; the number format is the file's, as the
     # mapping page detects it, unless given.
     amounts = [column for column, field in mapping.items() if field in ("deal_value", "lead_score")]
@@ -110,10 +141,23 @@ def _create_import(file: Path, workspace_id: int, maps: tuple[str, ...], choices
     return imp.id, run_id
 
 
+def _for_the_command_line(problem: Problem) -> str:
+    """The check's message, its offer (a button on the upload page) worded as the options that accept it."""
+    if not problem.offer:
+        return problem.message
+    flags = " ".join(f"--{name} {_option_value(name, value)}" for name, value in problem.offer.items())
+    return problem.worded(f"Run again with {flags}")
+
+
+def _option_value(name: str, value: str) -> str:
+    """As typed in a shell: quoted where it must be; a tab by its name."""
+    return "tab" if name == "delimiter" and value == "\t" else shlex.quote(value)
+
+
 def _forget(import_id: int) -> None:
     """A check from the command line leaves nothing behind: its upload, its import and their results go."""
     stored_name = db.session.scalar(select(LeadImport.stored_name).filter_by(id=import_id))
-    storage.path_of(stored_name).unlink(missing_ok=True)
+    storage.discard(stored_name)
     db.session.execute(delete(LeadImport).where(LeadImport.id == import_id))  # its check and results cascade
     db.session.commit()
 

@@ -6,7 +6,8 @@ from leadcrm.imports.upload.sniff import Sniffed
 from leadcrm.models import LeadImport
 
 
-def accept(pending: storage.PendingUpload, sniffed: Sniffed, created_by_id: int | None) -> LeadImport | None:
+def accept(pending: storage.PendingUpload, sniffed: Sniffed, created_by_id: int | None,
+           origin: str = "web") -> LeadImport | None:
     """Keep the checked file and create its import (status uploaded); None if the upload is gone."""
     if not storage.keep(pending.stored_name):
         return None
@@ -14,6 +15,7 @@ def accept(pending: storage.PendingUpload, sniffed: Sniffed, created_by_id: int 
         db.session,
         workspace_id=pending.workspace_id,
         created_by_id=created_by_id,
+        origin=origin,
         original_filename=pending.original_filename,
         stored_name=pending.stored_name,
         size_bytes=pending.size_bytes,

@@ -65,6 +65,10 @@ class Problem:
     offer: dict[str, str] = field(default_factory=dict)  # e.g. {"delimiter": ";"} or {"encoding": "cp1252"}
     offer_label: str = ""
 
+    def worded(self, fix: str) -> str:
+        """The message with its offer put another way: the command line's options instead of the page's button."""
+        return self.message.replace(self.offer_label, fix, 1)
+
 
 def sniff(path: Path, encoding: str | None = None, delimiter: str | None = None) -> Sniffed | Problem:
     """Check the start of the file: UTF-8 and commas unless given, with better guesses offered on failure."""

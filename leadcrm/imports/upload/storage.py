@@ -81,8 +81,10 @@ def keep(stored_name: str) -> bool:
 
 
 def discard(stored_name: str) -> None:
-    """Remove a pending upload (its check failed with nothing to offer)."""
+    """Remove an upload, pending (its check failed with nothing to offer) or kept (its import was discarded
+    before it started, or was a command-line check)."""
     pending_path(stored_name).unlink(missing_ok=True)
+    path_of(stored_name).unlink(missing_ok=True)
 
 
 def remove_abandoned(max_age: int = PENDING_MAX_AGE) -> int:
