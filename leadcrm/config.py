@@ -49,6 +49,8 @@ def load(instance_path: str) -> dict:
         "IMPORT_STALE_SECONDS": int(env.get("IMPORT_STALE_SECONDS", "30")),
         # How often a worker looks for abandoned imports (and so how soon they resume).
         "IMPORT_RECOVERY_INTERVAL": int(env.get("IMPORT_RECOVERY_INTERVAL", "15")),
+        # An upload never started is listed in the history this long after its upload, then hidden.
+        "UPLOAD_RETENTION_HOURS": float(env.get("UPLOAD_RETENTION_HOURS", "24")),
         "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes"),
         "REMEMBER_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes"),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -6,6 +6,7 @@
                    │     cancel  │  │ └─ release_stale ┘ │ └──▶ cancelled  (cancel asked, seen at a batch)
                    │             ▼  │                    ▼
                    │      cancelled └────── requeue ── failed  (fail; give_up after too many attempts)
+                   │ discard ──▶ (deleted, with its checks: an upload nobody started)
                    │ start_check
                    └──────────▶ a check of the whole file: an import of its own that is born queued,
                                 goes the same way from there, and writes no lead
@@ -25,10 +26,10 @@ from enum import Enum
 from flask import current_app
 from redis import RedisError
 from rq import Worker
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, exists, func, or_, select, update
 
 from leadcrm.extensions import import_queue
-from leadcrm.models import IMPORT_STATUSES, LeadImport, utcnow
+from leadcrm.models import ACTIVE_IMPORT_STATUSES, IMPORT_STATUSES, LeadImport, utcnow
 
 UPLOADED, QUEUED, RUNNING, COMPLETED, FAILED, CANCELLED = IMPORT_STATUSES
 _TABLE = LeadImport.__table__
@@ -124,6 +125,17 @@ def start_check(session, import_id: int, mapping: dict, defaults: dict, choices:
     session.add(check)
     session.flush()
     return check
+
+
+def discard(session, import_id: int) -> str | None:
+    """Delete an upload nobody started (uploaded, with no check of its file under way), its checks with it;
+    the stored file's name, for the caller to remove after commit; None if it has started or is being checked."""
+    checks = _TABLE.alias("checks")
+    checking = exists().where(checks.c.check_of_id == import_id, checks.c.status.in_(ACTIVE_IMPORT_STATUSES))
+    return session.execute(
+        delete(_TABLE).where(_TABLE.c.id == import_id, _TABLE.c.status == UPLOADED, ~checking)
+        .returning(_TABLE.c.stored_name)
+    ).scalar()
 
 
 def claim(conn, import_id: int) -> Claimed | None:

@@ -1,10 +1,12 @@
 """Import history, the detail page, error details, cancel, and workspace isolation of every import URL."""
 import re
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from leadcrm.extensions import db
-from leadcrm.models import LeadImport
+from leadcrm.models import LeadImport, utcnow
 from tests.support.factories import make_import, make_issue
 
 HX = {"HX-Request": "true"}
@@ -151,3 +153,68 @@ def test_an_import_not_yet_started_links_to_its_mapping(app, auth_client, user):
     html = auth_client.get(f"/imports/{import_id}").get_data(as_text=True)
     assert f'href="/imports/{import_id}/mapping"' in html and "has not been started" in html
     assert f'id="import-{import_id}-progress"' not in html and f'id="import-{import_id}-summary"' not in html
+
+
+def test_an_upload_never_started_can_be_discarded_with_its_file_and_checks(app, auth_client, user):
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    with app.app_context():
+        upload = make_import(user["workspace_id"], user["id"], status="uploaded", original_filename="never.csv",
+                      total_rows=None, processed=0, successful=0, skipped=0, errors=0, started_at=None,
+                      finished_at=None)
+        stored = db.session.get(LeadImport, upload).stored_name
+        check = make_import(user["workspace_id"], user["id"], check_of_id=upload, stored_name=stored,
+                     finished_at=utcnow() - timedelta(seconds=1))
+    (folder / stored).write_text("email\nann@example.com\n")
+    row = re.search(rf'<tr id="import-{upload}-row".*?</tr>', auth_client.get("/imports/").get_data(as_text=True),
+                    re.S).group(0)
+    assert f'<form method="post" action="/imports/{upload}/discard" data-discard>' in row
+    response = auth_client.post(f"/imports/{upload}/discard")
+    assert response.status_code == 303 and response.headers["Location"] == "/imports/"
+    assert "Discarded the upload of never.csv." in auth_client.get("/imports/").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(LeadImport, upload) is None and db.session.get(LeadImport, check) is None
+    assert not (folder / stored).exists()
+
+
+@pytest.mark.parametrize("status, check_status", [("queued", None), ("completed", None), ("uploaded", "running")])
+def test_a_started_import_or_one_being_checked_is_not_discarded(app, auth_client, user, status, check_status):
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    with app.app_context():
+        import_id = make_import(user["workspace_id"], user["id"], status=status, original_filename="busy.csv")
+        stored = db.session.get(LeadImport, import_id).stored_name
+        if check_status:
+            make_import(user["workspace_id"], user["id"], status=check_status, check_of_id=import_id,
+                        stored_name=stored, finished_at=None)
+    (folder / stored).write_text("email\n")
+    row = re.search(rf'<tr id="import-{import_id}-row".*?</tr>', auth_client.get("/imports/").get_data(as_text=True),
+                    re.S).group(0)
+    assert ("data-discard" in row) == (status == "uploaded")
+    response = auth_client.post(f"/imports/{import_id}/discard")
+    assert response.status_code == 303 and response.headers["Location"] == f"/imports/{import_id}"
+    assert ("busy.csv was not discarded: it has been started, or its whole file is being checked "
+            "(cancel the check first).") in auth_client.get(f"/imports/{import_id}").get_data(as_text=True)
+    assert import_row_status(app, import_id) == status and (folder / stored).exists()
+
+
+def test_the_history_hides_uploads_never_started_after_their_retention_and_says_so(app, auth_client, user):
+    old = utcnow() - timedelta(hours=app.config["UPLOAD_RETENTION_HOURS"], minutes=1)
+    waiting = dict(status="uploaded", total_rows=None, processed=0, successful=0, skipped=0, errors=0,
+                   started_at=None, finished_at=None)
+    with app.app_context():
+        make_import(user["workspace_id"], user["id"], original_filename="old-upload.csv", created_at=old, **waiting)
+        make_import(user["workspace_id"], user["id"], original_filename="fresh-upload.csv", **waiting)
+        make_import(user["workspace_id"], user["id"], original_filename="old-import.csv", created_at=old)
+    html = auth_client.get("/imports/").get_data(as_text=True)
+    assert "old-upload.csv" not in html and "fresh-upload.csv" in html and "old-import.csv" in html
+    assert ('1 upload that was never started\n  is hidden: an upload not started within 24 hours leaves the history.\n'
+            '  <a href="/imports/?unstarted=all">Show it</a>') in html
+    every = auth_client.get("/imports/?unstarted=all").get_data(as_text=True)
+    assert "old-upload.csv" in every and "fresh-upload.csv" in every
+    assert "Every upload never started is listed, however old." in every
+
+
+def import_row_status(app, import_id):
+    with app.app_context():
+        return db.session.scalar(db.select(LeadImport.status).filter_by(id=import_id))
