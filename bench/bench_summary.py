@@ -125,7 +125,8 @@ def measure(engine: str, env: dict, rows: int, issues: int, repeat: int) -> None
         client = app.test_client()
         login = client.post("/login", data={"email": "bench@example.com", "password": "benchmark password"})
         assert login.status_code == 303, login.status_code
-        for name, path in (("summary fragment", f"/imports/{import_id}/summary"), ("import page", f"/imports/{import_id}")):
+        pages = (("summary fragment", f"/imports/{import_id}/summary"), ("import page", f"/imports/{import_id}"))
+        for name, path in pages:
             ms = timed(client, path, repeat)
             print(f"  GET {path:<22} ({name}): median {statistics.median(ms):.1f} ms   min {min(ms):.1f} ms   "
                   f"max {max(ms):.1f} ms   ({repeat} requests)")

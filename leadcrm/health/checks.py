@@ -76,8 +76,8 @@ def workers() -> list[WorkerInfo]:
         job_id = worker.get_current_job_id()
         age = (now - worker.last_heartbeat).total_seconds() if worker.last_heartbeat else None
         responding = age is not None and age <= current_app.config["IMPORT_STALE_SECONDS"]
-        found.append(WorkerInfo(worker.name, worker.hostname or "", worker.get_state() if responding else NOT_RESPONDING,
-                                job_id, import_id_of(job_id), age))
+        state = worker.get_state() if responding else NOT_RESPONDING
+        found.append(WorkerInfo(worker.name, worker.hostname or "", state, job_id, import_id_of(job_id), age))
     return sorted(found, key=lambda w: w.name)
 
 

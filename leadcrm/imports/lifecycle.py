@@ -118,9 +118,9 @@ def start_check(session, import_id: int, mapping: dict, defaults: dict, choices:
         return None
     check = LeadImport(
         status=QUEUED, queued_at=utcnow(), check_of_id=imp.id, workspace_id=imp.workspace_id,
-        created_by_id=imp.created_by_id, origin=imp.origin, original_filename=imp.original_filename, stored_name=imp.stored_name,
-        size_bytes=imp.size_bytes, encoding=imp.encoding, delimiter=imp.delimiter, header=imp.header,
-        mapping=mapping, defaults=defaults, **choices,
+        created_by_id=imp.created_by_id, origin=imp.origin, original_filename=imp.original_filename,
+        stored_name=imp.stored_name, size_bytes=imp.size_bytes, encoding=imp.encoding, delimiter=imp.delimiter,
+        header=imp.header, mapping=mapping, defaults=defaults, **choices,
     )
     session.add(check)
     session.flush()

@@ -4,7 +4,7 @@ none; with Redis down the import stays queued, and recovery enqueues it once Red
 import pytest
 
 from leadcrm.extensions import import_queue
-from leadcrm.imports.jobs.enqueue import enqueue_job, job_id_for, start_import
+from leadcrm.imports.jobs.enqueue import enqueue_job, import_id_of, job_id_for, start_import
 from leadcrm.imports.jobs.recovery import recover_stalled_imports
 from tests.support.imports import create_import, get_import, lead_count, workspace
 # A Redis server of each test alone: the second one kills it and starts it again.
@@ -68,3 +68,10 @@ def test_with_redis_down_the_import_stays_queued_and_recovery_enqueues_it_later(
     result = run_worker()
     assert result.returncode == 0, result.stderr
     assert get_import(import_id).status == "completed" and lead_count(import_id=import_id) == 2
+
+
+def test_a_job_id_names_its_import_whatever_the_attempt(app):
+    with app.app_context():
+        assert [import_id_of(job_id_for(7, attempt)) for attempt in (0, 3)] == [7, 7]
+        other_queue = "other-queue-7-0"
+        assert [import_id_of(job_id) for job_id in (None, "", other_queue, job_id_for(7, 0) + "x")] == [None] * 4

@@ -50,6 +50,13 @@ def test_discard(upload_app):
     assert os.listdir(storage.pending_folder()) == []
 
 
+def test_discard_removes_a_kept_upload_too(upload_app):
+    pending = upload(b"x")
+    assert storage.keep(pending.stored_name)
+    storage.discard(pending.stored_name)
+    assert not storage.path_of(pending.stored_name).exists() and os.listdir(storage.pending_folder()) == []
+
+
 def test_remove_abandoned_keeps_recent_pending_uploads(upload_app):
     old, recent = upload(b"old"), upload(b"recent")
     day_ago = time.time() - storage.PENDING_MAX_AGE - 60
