@@ -56,6 +56,7 @@ class Claimed:
     encoding: str
     delimiter: str
     header: list
+    sheet: str | None
     mapping: dict
     defaults: dict
     rules: dict | None
@@ -113,6 +114,7 @@ def start_check(session, import_id: int, mapping: dict, defaults: dict, choices:
         status=QUEUED, queued_at=utcnow(), check_of_id=imp.id, workspace_id=imp.workspace_id,
         created_by_id=imp.created_by_id, original_filename=imp.original_filename, stored_name=imp.stored_name,
         size_bytes=imp.size_bytes, encoding=imp.encoding, delimiter=imp.delimiter, header=imp.header,
+        sheet=imp.sheet,
         mapping=mapping, defaults=defaults, **choices,
     )
     session.add(check)
