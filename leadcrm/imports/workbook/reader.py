@@ -64,7 +64,10 @@ def first_rows(path, sheet: str, count: int, width: int | None = None) -> list[t
     """The first `count` rows holding a value, as (Excel row number, text cells); without a width the
     header decides it: its last named column."""
     found = []
-    for number, values, _problem in _rows(path, sheet, [], width or _header_width(path, sheet)):
+    width = width or _header_width(path, sheet)
+    if not width:
+        return found  # an empty sheet
+    for number, values, _problem in _rows(path, sheet, [], width):
         found.append((number, values))
         if len(found) == count:
             break
