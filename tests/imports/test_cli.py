@@ -73,3 +73,18 @@ def test_usage_errors_leave_nothing_behind(app, runner, csv_file, workspace_id, 
         assert db.session.scalar(db.select(db.func.count()).select_from(LeadImport)) == 0
     uploads = Path(app.config["UPLOAD_FOLDER"])
     assert [p for p in uploads.rglob("*") if p.is_file()] == [], "the stored copy of the file is removed"
+
+
+def test_a_workbook_sheet_chosen_with_sheet(app, runner, tmp_path, workspace_id):
+    from tests.support.workbooks import save, workbook
+
+    path = save(workbook({"Notes": [["Text"], ["x"]], "Leads": [["E-mail", "Given name"], ["ann@example.com", "Ann"]]}),
+                tmp_path / "book.xlsx")
+    refused = runner.invoke(args=["import-leads", str(path), "--workspace", "Acme"])
+    assert refused.exit_code == 1
+    assert "The workbook has several sheets with data: choose one with --sheet NAME (Notes, Leads)." in refused.output
+    result = runner.invoke(args=["import-leads", str(path), "--workspace", "Acme", "--sheet", "Leads", "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    assert (figures["total"], figures["successful"]) == (1, 1)
+    assert [(lead.first_name, lead.email) for lead in leads(workspace_id)] == [("Ann", "ann@example.com")]
