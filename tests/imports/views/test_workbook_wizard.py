@@ -45,3 +45,9 @@ def test_pick_the_second_sheet_map_and_import(app, auth_client, tmp_path, queue,
             ("Ann", "4155550100", "02134"), ("Cy", "0.3", "00501")]
         [issue] = db.session.scalars(db.select(ImportRowIssue)).all()
         assert (issue.line, issue.code, issue.values) == (4, "invalid_email", ["Bo", "not-an-email", "5", "00001"])
+        reason = issue.reason
+    summary = text(auth_client.get(f"/imports/{imp.id}/summary", headers={"HX-Request": "true"}))
+    assert "“not-an-email” (Leads, row 4)" in summary
+    report = auth_client.get(f"/imports/{imp.id}/report.csv").get_data(as_text=True)
+    assert report.splitlines()[:2] == ["\ufeffFirst Name,E-mail,Phone,ZIP,row,reason",
+                                      f"Bo,not-an-email,5,00001,4,{reason}"]
