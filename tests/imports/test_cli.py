@@ -87,4 +87,6 @@ def test_a_workbook_sheet_chosen_with_sheet(app, runner, tmp_path, workspace_id)
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output)
     assert (figures["total"], figures["successful"]) == (1, 1)
-    assert [(lead.first_name, lead.email) for lead in leads(workspace_id)] == [("Ann", "ann@example.com")]
+    with app.app_context():
+        assert db.session.scalars(db.select(LeadImport.sheet)).one() == "Leads"
+        assert [(lead.first_name, lead.email) for lead in leads(workspace_id)] == [("Ann", "ann@example.com")]

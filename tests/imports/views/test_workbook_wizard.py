@@ -30,7 +30,7 @@ def test_pick_the_second_sheet_map_and_import(app, auth_client, tmp_path, queue,
     mapping = auth_client.post("/imports/retry", data={"upload": tokens[1]})
     assert mapping.status_code == 303
     page = text(auth_client.get(mapping.headers["Location"]))
-    assert "4155550100" in page and "02134" in page
+    assert "4155550100" in page and "02134" in page and "Excel workbook, sheet “Leads”" in page
     [imp] = imports(app)
     assert (imp.sheet, imp.header) == ("Leads", LEADS[0])
     data = {"col_0": "first_name", "col_1": "email", "col_2": "phone", "col_3": "notes", "start": "Start Import"}
