@@ -167,6 +167,7 @@ class LeadImport(db.Model):
     encoding = db.Column(db.String(40), nullable=False, default="utf-8")
     delimiter = db.Column(db.String(1), nullable=False, default=",")
     header = db.Column(db.JSON, nullable=False, default=list)
+    sheet = db.Column(db.String(255))  # the workbook sheet imported; None for a CSV file
 
     # 3 mapping: {"CSV column": "field"}; defaults: {"source": str, "status": str, "tags": [str]}. Kept while
     # the import waits for its start (the mapping page shows them again), frozen when it starts.

@@ -6,6 +6,6 @@ job) → results/ (7 progress, error report, undo). lifecycle.py holds the impor
 only writer of its status. The views (views/) and the CLI (cli.py) only call the stages.
 """
 from leadcrm.imports.blueprint import bp
-from leadcrm.imports.views import history, mapping, outcome, progress, upload  # noqa: F401  (register the views on bp)
+from leadcrm.imports.views import history, mapping, outcome, places, progress, upload  # noqa: F401  (register the views on bp)
 
 __all__ = ["bp"]

@@ -21,7 +21,9 @@ from leadcrm.imports.mapping import scan
 from leadcrm.imports.mapping.fields import guess_mapping, mapping_problems
 from leadcrm.imports.upload import storage
 from leadcrm.imports.upload.accept import accept
-from leadcrm.imports.upload.sniff import Problem, sniff
+from leadcrm.imports.upload.inspect import inspect
+from leadcrm.imports.upload.sniff import Problem
+from leadcrm.imports.workbook.check import SheetChoice
 from leadcrm.keys import name_key
 from leadcrm.models import LeadImport, Workspace
 
@@ -63,13 +65,14 @@ def _delimiter_option(_ctx, _param, value: str | None) -> str | None:
               help="the character between values: ';', '|', or comma, semicolon, tab, pipe; default: a comma")
 @click.option("--number-format", type=click.Choice(["point", "comma"]),
               help="how amounts are written: point (1,234.50) or comma (1.234,50); default: detected from the file")
+@click.option("--sheet", help="the sheet of an Excel workbook to import (needed when it has several sheets with data)")
 @click.option("--check", is_flag=True, help="check the whole file: print the figures the import would give, write nothing")
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object with the final counts, no progress bar")
 @with_appcontext
 def import_leads_command(file: Path, workspace: str, maps: tuple[str, ...], update: bool, clear_blanks: bool,
                          replace_tags: bool, encoding: str | None, delimiter: str | None, number_format: str | None,
-                         check: bool, as_json: bool):
-    """Import a CSV file of leads into a workspace, in the foreground."""
+                         sheet: str | None, check: bool, as_json: bool):
+    """Import a CSV file or an Excel workbook of leads into a workspace, in the foreground."""
     workspace_id = db.session.scalar(select(Workspace.id).filter_by(name_key=name_key(workspace)))
     if workspace_id is None:
         raise click.ClickException(f"There is no workspace named {workspace!r}. "
@@ -78,7 +81,8 @@ def import_leads_command(file: Path, workspace: str, maps: tuple[str, ...], upda
         raise click.BadParameter("--clear-blanks and --replace-tags go with --update.", param_hint="--update")
     choices = {"existing_leads": "update" if update else "skip", "blank_cells": "clear" if clear_blanks else "leave",
                "tag_mode": "replace" if replace_tags else "add"}
-    import_id, run_id = _create_import(file, workspace_id, maps, choices, (encoding, delimiter), number_format, check)
+    import_id, run_id = _create_import(file, workspace_id, maps, choices, (encoding, delimiter), number_format, sheet,
+                                       check)
     started = time.monotonic()
     progress = None if as_json or not sys.stderr.isatty() else _Progress(run_id)
     try:
@@ -110,15 +114,18 @@ def import_leads_command(file: Path, workspace: str, maps: tuple[str, ...], upda
 
 
 def _create_import(file: Path, workspace_id: int, maps: tuple[str, ...], choices: dict,
-                   reading: tuple[str | None, str | None], number_format: str | None, check: bool) -> tuple[int, int]:
+                   reading: tuple[str | None, str | None], number_format: str | None, sheet: str | None,
+                   check: bool) -> tuple[int, int]:
     """Store the file as an upload, check it, map it and queue it (or its check), as the wizard would
     (without the queue: this process runs it). The import's id, and the id to run (the check's)."""
     with file.open("rb") as stream:
         pending = storage.save_upload(FileStorage(stream, filename=file.name), workspace_id)
-    sniffed = sniff(storage.pending_path(pending.stored_name), *reading)
-    if isinstance(sniffed, Problem):
+    sniffed = inspect(storage.pending_path(pending.stored_name), *reading, sheet=sheet)
+    if isinstance(sniffed, (Problem, SheetChoice)):
         storage.discard(pending.stored_name)
-        raise click.ClickException(_for_the_command_line(sniffed))
+        raise click.ClickException(_for_the_command_line(sniffed) if isinstance(sniffed, Problem) else
+                                   "The workbook has several sheets with data: choose one with --sheet NAME ("
+                                   + ", ".join(choice.name for choice in sniffed.sheets) + ").")
     try:
         mapping = _mapping(maps, sniffed.header) if maps else guess_mapping(sniffed.header)
         problems = mapping_problems(mapping)

@@ -3,6 +3,7 @@ that the rows imported so far are kept, and what to do next."""
 from sqlalchemy.exc import OperationalError
 
 from leadcrm.imports.engine.prefetch import ParserStopped
+from leadcrm.imports.workbook.reader import TooManyRows, Unreadable
 
 
 def failure_message(error: BaseException) -> str:
@@ -16,6 +17,11 @@ def failure_message(error: BaseException) -> str:
     if isinstance(error, ParserStopped):
         return (f"{error} The machine may be short of memory. The rows imported so far are kept; "
                 "an administrator can resume the import with Re-queue on the System Health page.")
+    if isinstance(error, TooManyRows):
+        return f"{error} The rows imported so far are kept."
+    if isinstance(error, Unreadable):
+        return (f"The workbook could not be read ({error}). Open and save it in Excel, then upload it again; "
+                "the rows imported so far are kept.")
     if isinstance(error, KeyboardInterrupt):
         return "The import was interrupted (Ctrl-C). The rows imported so far are kept."
     return (f"The import stopped on an unexpected error ({type(error).__name__}: {error}). "

@@ -57,6 +57,7 @@ class Claimed:
     encoding: str
     delimiter: str
     header: list
+    sheet: str | None
     mapping: dict
     defaults: dict
     rules: dict | None
@@ -120,7 +121,7 @@ def start_check(session, import_id: int, mapping: dict, defaults: dict, choices:
         status=QUEUED, queued_at=utcnow(), check_of_id=imp.id, workspace_id=imp.workspace_id,
         created_by_id=imp.created_by_id, origin=imp.origin, original_filename=imp.original_filename,
         stored_name=imp.stored_name, size_bytes=imp.size_bytes, encoding=imp.encoding, delimiter=imp.delimiter,
-        header=imp.header, mapping=mapping, defaults=defaults, **choices,
+        header=imp.header, sheet=imp.sheet, mapping=mapping, defaults=defaults, **choices,
     )
     session.add(check)
     session.flush()

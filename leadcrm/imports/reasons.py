@@ -22,6 +22,8 @@ REASONS = {
     "too_long": Reason("error", "Value too long"),
     "undecodable": Reason("error", "Bytes not in the file's encoding"),
     "nul": Reason("error", "NUL character"),
+    "cell_error": Reason("invalid", "Error value in a cell (#N/A, #REF! …)"),
+    "no_saved_result": Reason("invalid", "Formula without a saved result"),
 }
 
 

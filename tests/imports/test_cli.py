@@ -151,3 +151,20 @@ def _redis_servers_of(instance: Path) -> list:
     command line, so that cannot tell)."""
     return [process for process in psutil.process_iter(["name", "cwd"])
             if "redis" in (process.info["name"] or "") and str(instance) in (process.info["cwd"] or "")]
+
+
+def test_a_workbook_sheet_chosen_with_sheet(app, runner, tmp_path, workspace_id):
+    from tests.support.workbooks import save, workbook
+
+    path = save(workbook({"Notes": [["Text"], ["x"]], "Leads": [["E-mail", "Given name"], ["ann@example.com", "Ann"]]}),
+                tmp_path / "book.xlsx")
+    refused = runner.invoke(args=["import-leads", str(path), "--workspace", "Acme"])
+    assert refused.exit_code == 1
+    assert "The workbook has several sheets with data: choose one with --sheet NAME (Notes, Leads)." in refused.output
+    result = runner.invoke(args=["import-leads", str(path), "--workspace", "Acme", "--sheet", "Leads", "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    assert (figures["total"], figures["successful"]) == (1, 1)
+    with app.app_context():
+        assert db.session.scalars(db.select(LeadImport.sheet)).one() == "Leads"
+        assert [(lead.first_name, lead.email) for lead in leads(workspace_id)] == [("Ann", "ann@example.com")]

@@ -74,6 +74,13 @@ class Prefetch:
             self.sender.close()  # so that recv() sees the end of the pipe if the child dies
         return self
 
+    def wait(self, on_wait: Callable[[], object], every: float = 5.0) -> None:
+        """Call on_wait() every `every` seconds until the next item is ready (a heartbeat while the child
+        counts a workbook's rows); returns at once when the child has died, for recv() to say so."""
+        if self.fork:
+            while not self.receiver.poll(every) and self.process.is_alive():
+                on_wait()
+
     def __iter__(self):
         if not self.fork:
             yield from self.make_source()

@@ -21,6 +21,7 @@ from leadcrm.imports.failures import failure_message
 from leadcrm.imports.lifecycle import Claimed, Fenced, Signal
 from leadcrm.imports.rows import compile_given_fields, compile_row_rules
 from leadcrm.imports.upload.storage import path_of
+from leadcrm.imports.workbook import reader as workbook_reader
 from leadcrm.models import ImportSeenEmail, LeadImport
 
 # An import makes millions of short-lived tuples: with the default threshold (700 allocations) the
@@ -75,16 +76,27 @@ def _run(conn: Connection, claimed: Claimed, batch_size: int, fork: bool) -> str
     if _fenced_commit(conn, claimed) is Signal.CANCEL:
         return _finish(conn, claimed, lifecycle.CANCELLED)
 
-    traits = scan(path, claimed.encoding)
-    total = count_records(path, claimed.encoding, claimed.delimiter, lambda: _fenced_commit(conn, claimed))
-    _fenced_commit(conn, claimed, total_rows=total)
+    if claimed.sheet is None:
+        traits = scan(path, claimed.encoding)
+        total = count_records(path, claimed.encoding, claimed.delimiter, lambda: _fenced_commit(conn, claimed))
+        _fenced_commit(conn, claimed, total_rows=total)
 
-    def parsed():
-        rows = records(path, claimed.encoding, claimed.delimiter, len(header), traits, skip=claimed.checkpoint_rows)
-        return batches(rows, apply, batch_size, traits.undecodable or traits.nul, given)
+        def parsed():
+            rows = records(path, claimed.encoding, claimed.delimiter, len(header), traits, skip=claimed.checkpoint_rows)
+            return batches(rows, apply, batch_size, traits.undecodable or traits.nul, given)
+    else:
+        def parsed():
+            # A workbook is read by native code: counted too in the child, whose first item is the total.
+            yield workbook_reader.count_records(path, claimed.sheet, len(header))
+            rows = workbook_reader.records(path, claimed.sheet, header, skip=claimed.checkpoint_rows)
+            yield from batches(rows, apply, batch_size, False, given)
 
     transactions = Transactions(conn, claimed)
-    with Prefetch(parsed, fork) as pending:
+    with Prefetch(parsed, fork) as prefetch:
+        pending = iter(prefetch)
+        if claimed.sheet is not None:
+            prefetch.wait(lambda: _fenced_commit(conn, claimed))
+            _fenced_commit(conn, claimed, total_rows=next(pending))
         for batch in pending:
             if transactions.write(batch) is Signal.CANCEL:
                 return _finish(conn, claimed, lifecycle.CANCELLED)

@@ -12,6 +12,7 @@ from leadcrm.imports.engine.writer import bulk_writer
 from leadcrm.imports.mapping.fields import FIELDS
 from leadcrm.imports.rows import Invalid, LeadRow, compile_given_fields, compile_row_rules
 from leadcrm.imports.upload import sample, storage
+from leadcrm.imports.workbook import reader as workbook_reader
 from leadcrm.models import LeadImport
 
 
@@ -34,6 +35,9 @@ class SampleRow:
 
 def first_rows(imp: LeadImport, count: int = sample.PREVIEW_ROWS) -> list[list[str]]:
     """The first data rows of the import's file, each as wide as its header, read from its start only."""
+    if imp.sheet is not None:
+        rows = workbook_reader.first_rows(storage.path_of(imp.stored_name), imp.sheet, count + 1, len(imp.header))
+        return [values for _, values in rows[1:]]
     data, truncated = sample.read_start(storage.path_of(imp.stored_name))
     text = sample.decode_start(data, truncated, imp.encoding, errors="replace")
     return sample.data_rows(sample.parse(text, truncated, imp.delimiter))[:count]

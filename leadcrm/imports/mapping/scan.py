@@ -7,10 +7,12 @@ whole-file check then reports any other value).
 """
 import csv
 from dataclasses import dataclass
+from typing import Iterator
 
 from leadcrm.extensions import db
 from leadcrm.imports.rows import is_blank
 from leadcrm.imports.upload import storage
+from leadcrm.imports.workbook import reader as workbook_reader
 from leadcrm.imports.value_rules import number_format_votes, status_key
 from leadcrm.models import LeadImport
 
@@ -53,29 +55,38 @@ def _scan(imp: LeadImport, column: str, what: str) -> dict:
     return scanned[key]
 
 
+def _records(imp: LeadImport) -> Iterator[list[str]]:
+    """The file's records after the header: a CSV's as csv reads them, a workbook sheet's as text cells."""
+    path = storage.path_of(imp.stored_name)
+    if imp.sheet is not None:
+        yield from (values for _, values, _ in workbook_reader.records(path, imp.sheet, imp.header))
+        return
+    with storage.open_text(path, imp.encoding) as file:
+        reader = csv.reader(file, delimiter=imp.delimiter)
+        next(reader, None)
+        yield from reader
+
+
 def _read(imp: LeadImport, at: int, what: str) -> dict:
     counts: dict[str, list] = {}
     votes = {"point": 0, "comma": 0}
     rows, complete = 0, True
-    with storage.open_text(storage.path_of(imp.stored_name), imp.encoding) as file:
-        reader = csv.reader(file, delimiter=imp.delimiter)
-        next(reader, None)
-        for record in reader:
-            if rows == SCAN_ROWS:
-                complete = False
-                break
-            if is_blank(record) or at >= len(record):
-                continue
-            rows += 1
-            value = record[at].strip()
-            if not value:
-                continue
-            if what == "amounts":
-                vote = number_format_votes(value)
-                if vote:
-                    votes[vote] += 1
-            else:
-                counts.setdefault(status_key(value) or value, [value, 0])[1] += 1
+    for record in _records(imp):
+        if rows == SCAN_ROWS:
+            complete = False
+            break
+        if is_blank(record) or at >= len(record):
+            continue
+        rows += 1
+        value = record[at].strip()
+        if not value:
+            continue
+        if what == "amounts":
+            vote = number_format_votes(value)
+            if vote:
+                votes[vote] += 1
+        else:
+            counts.setdefault(status_key(value) or value, [value, 0])[1] += 1
     ordered = sorted(counts.values(), key=lambda pair: (-pair[1], pair[0]))
     return {"values": ordered[:MOST_VALUES], "more": max(0, len(ordered) - MOST_VALUES), "votes": votes,
             "rows": rows, "complete": complete}

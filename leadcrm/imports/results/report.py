@@ -55,7 +55,7 @@ def report_lines(imp: LeadImport, conditions: list) -> Iterator[str]:
             # cells says so in its reason.
             yield [str(value) for value in values[:width]] + [""] * (width - len(values)) + [line, reason]
 
-    return csv_lines(list(imp.header) + ["line", "reason"], rows())
+    return csv_lines(list(imp.header) + ["line" if imp.sheet is None else "row", "reason"], rows())
 
 
 def change_value(value) -> str:

@@ -22,6 +22,7 @@ def accept(pending: storage.PendingUpload, sniffed: Sniffed, created_by_id: int 
         encoding=sniffed.encoding,
         delimiter=sniffed.delimiter,
         header=sniffed.header,
+        sheet=sniffed.sheet,
     )
     db.session.commit()
     return imp

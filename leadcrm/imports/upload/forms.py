@@ -7,19 +7,19 @@ from wtforms.validators import DataRequired
 
 class UploadForm(FlaskForm):
     file = FileField(
-        "CSV file",
+        "CSV file or Excel workbook",
         validators=[
-            FileRequired("Choose a CSV file to upload."),
+            FileRequired("Choose a CSV file or an Excel workbook to upload."),
             FileAllowed(
-                ["csv", "tsv", "txt"],
-                "Only .csv, .tsv and .txt files can be imported. "
-                "For an Excel workbook use File → Save As → CSV UTF-8 first.",
+                ["csv", "tsv", "txt", "xlsx", "xlsm"],
+                "Only .csv, .tsv, .txt, .xlsx and .xlsm files can be imported. "
+                "For an Excel 97-2003 (.xls) or OpenDocument (.ods) file, save it as .xlsx first.",
             ),
         ],
     )
 
 
 class OfferForm(FlaskForm):
-    """The upload page's button that checks the same upload again with another encoding or delimiter."""
+    """The upload page's button that checks the same upload again with another encoding, delimiter or sheet."""
 
     upload = HiddenField(validators=[DataRequired()])

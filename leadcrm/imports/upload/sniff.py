@@ -55,6 +55,7 @@ class Sniffed:
     delimiter: str
     header: list[str]
     rows: list[list[str]]  # the first data rows, each as wide as the header
+    sheet: str | None = None  # a workbook's sheet; None for a CSV file
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def sniff(path: Path, encoding: str | None = None, delimiter: str | None = None)
         return Problem(
             f"The start of the file cannot be read as CSV ({error}). Save it as CSV UTF-8 and upload it again."
         )
-    return _header_problem(text, records, delimiter) or _rows_problem(records, truncated) or Sniffed(
+    return header_problem(records, text, delimiter) or _rows_problem(records, truncated) or Sniffed(
         encoding=encoding or "utf-8",
         delimiter=delimiter or ",",
         header=records[0],
@@ -187,7 +188,8 @@ def _encoding_problem(data: bytes, truncated: bool, error: UnicodeDecodeError, e
     )
 
 
-def _header_problem(text: str, records: list[list[str]], delimiter: str | None) -> Problem | None:
+def header_problem(records: list[list[str]], text: str = "", delimiter: str | None = ",") -> Problem | None:
+    """What is wrong with the first record as column names; delimiter None also looks for a better delimiter."""
     header = records[0] if records else []
     if not header:
         return Problem(

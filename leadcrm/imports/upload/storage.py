@@ -1,4 +1,5 @@
-"""Step 1: keep uploaded files under random names in UPLOAD_FOLDER, and open them again as text for csv.
+"""Step 1: keep uploaded files (CSV or workbook) under random names in UPLOAD_FOLDER, and open CSV files again
+as text for csv.
 
 An upload first lands in UPLOAD_FOLDER/pending. It moves into UPLOAD_FOLDER when its import is created,
 so a file whose check failed never sits next to the files of imports; pending files nobody came back for
@@ -33,6 +34,7 @@ class PendingUpload:
     workspace_id: int
     encoding: str | None = None  # None: UTF-8, as the spec asks, with a delimiter guess when it is not ','
     delimiter: str | None = None
+    sheet: str | None = None  # the sheet picked in a workbook of several
 
 
 def upload_folder() -> Path:
@@ -56,7 +58,8 @@ def save_upload(file: FileStorage, workspace_id: int) -> PendingUpload:
     """Copy the upload in chunks to a new random name in the pending folder; never read it whole."""
     folder = pending_folder()
     folder.mkdir(parents=True, exist_ok=True)
-    stored_name = secrets.token_hex(16) + ".csv"
+    suffix = ".xlsx" if (file.filename or "").lower().endswith((".xlsx", ".xlsm")) else ".csv"
+    stored_name = secrets.token_hex(16) + suffix
     with open(folder / stored_name, "xb") as out:
         shutil.copyfileobj(file.stream, out, CHUNK_BYTES)
         size = out.tell()

@@ -6,6 +6,8 @@ from flask_login import current_user
 
 from leadcrm.imports.blueprint import bp
 from leadcrm.imports.upload import sniff, storage
+from leadcrm.imports.upload.inspect import inspect
+from leadcrm.imports.workbook.check import SheetChoice
 from leadcrm.imports.upload.accept import accept
 from leadcrm.imports.upload.forms import OfferForm, UploadForm
 from leadcrm.scoping import current_workspace_id
@@ -15,7 +17,7 @@ GONE = "That upload is no longer waiting: it was imported already, or a day has 
 
 @bp.get("/new")
 def new():
-    """Upload a CSV file."""
+    """Upload a CSV file or an Excel workbook."""
     return render_template("imports/new.html", form=UploadForm())
 
 
@@ -31,7 +33,7 @@ def create():
 
 @bp.post("/retry")
 def retry():
-    """Check the same upload again with the encoding or delimiter the upload page offered."""
+    """Check the same upload again with the encoding or delimiter the upload page offered, or the sheet picked."""
     form = OfferForm()
     pending = form.validate_on_submit() and storage.load_pending(form.upload.data, current_workspace_id())
     if not pending:
@@ -42,7 +44,11 @@ def retry():
 
 def _check(pending: storage.PendingUpload):
     """Create the import from a pending upload that passes the check; otherwise show the problem and its offer."""
-    result = sniff.sniff(storage.pending_path(pending.stored_name), pending.encoding, pending.delimiter)
+    result = inspect(storage.pending_path(pending.stored_name), pending.encoding, pending.delimiter, pending.sheet)
+    if isinstance(result, SheetChoice):
+        picks = [(sheet, OfferForm(formdata=None, upload=storage.sign_pending(replace(pending, sheet=sheet.name))))
+                 for sheet in result.sheets]
+        return render_template("imports/sheets.html", pending=pending, picks=picks)
     if isinstance(result, sniff.Problem):
         offer = None
         if result.offer:

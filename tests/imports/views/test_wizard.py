@@ -68,7 +68,7 @@ def uploaded(app, auth_client):
 
 def test_upload_page(auth_client):
     page = auth_client.get("/imports/new").get_data(as_text=True)
-    assert re.search(r'<label for="file">CSV file</label>\s*<input accept="[^"]+" id="file" name="file"[^>]*type="file">', page)
+    assert re.search(r'<label for="file">CSV file or Excel workbook</label>\s*<input accept="[^"]+" id="file" name="file"[^>]*type="file">', page)
     assert 'enctype="multipart/form-data"' in page and ">Upload</button>" in page
 
 
@@ -88,7 +88,7 @@ def test_good_upload_creates_the_import_and_goes_to_mapping(app, auth_client, us
     "content, message",
     [
         (b"", "The file is empty."),
-        (xlsx_bytes(), "This looks like an Excel workbook (.xlsx), not a CSV file. In Excel use File → Save As → CSV UTF-8"),
+        (xlsx_bytes(), "The workbook cannot be read ("),
         (b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0", "This looks like a PNG image, not a CSV file."),
         (b"%PDF-1.4\n", "This looks like a PDF document"),
         (b"name,email\nA\0,a@example.com\n", "The file holds binary data (NUL bytes)"),
@@ -110,7 +110,8 @@ def test_bad_file_gets_its_message_and_nothing_is_created(app, auth_client, cont
 
 @pytest.mark.parametrize(
     "filename, message",
-    [(None, "Choose a CSV file to upload."), ("leads.xlsx", "Only .csv, .tsv and .txt files can be imported.")],
+    [(None, "Choose a CSV file or an Excel workbook to upload."),
+     ("leads.pdf", "Only .csv, .tsv, .txt, .xlsx and .xlsm files can be imported.")],
 )
 def test_upload_form_errors(app, auth_client, filename, message):
     response = auth_client.post("/imports/", data={"file": (io.BytesIO(xlsx_bytes()), filename)} if filename else {})
