@@ -142,6 +142,7 @@ def test_every_page_on_a_desktop_and_a_phone(screen, live_server, tmp_path):
     expect(page.locator("[data-stat=total]")).to_have_text("1,500")
     expect(page.locator("[data-stat=successful]")).to_have_text("1,498")
     expect(page.get_by_text("100% done")).to_be_visible()
+    expect(page.locator("[data-group]")).to_have_count(2)
     expect(page.locator("[data-timing=elapsed]")).not_to_have_text("Took 0 s.")
     look(page, tmp_path, "outcome")
     stamp = page.locator("h1 + p.muted time")
