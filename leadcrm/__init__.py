@@ -36,13 +36,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     limiter.init_app(app)
 
     from . import auth, commands, health, imports, leads
+    from .formatting import counted, local_time, number
     from .imports.results.progress import duration
     from .imports.results.report import change_value
     from .imports.upload.labels import delimiter_name, encoding_label
 
     for module in (auth, leads, imports, health):
         app.register_blueprint(module.bp)
-    for template_filter in (duration, delimiter_name, encoding_label, change_value):
+    for template_filter in (duration, delimiter_name, encoding_label, change_value, number, counted, local_time):
         app.add_template_filter(template_filter)
     commands.init_app(app)
 

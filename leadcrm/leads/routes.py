@@ -3,10 +3,12 @@ from flask import Blueprint, Response, render_template, request, stream_with_con
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
+from ..imports.mapping.fields import FIELDS
 from ..models import LEAD_STATUSES, Lead, LeadImport, Tag
 from ..scoping import current_workspace_id, get_in_workspace_or_404
 from .export import export_lines
 from .filters import LeadFilters
+from .history import changes_by_import
 
 bp = Blueprint("leads", __name__, url_prefix="/leads")
 
@@ -24,6 +26,15 @@ def index():
     )
     page = db.paginate(query, per_page=PER_PAGE)
     return render_template("leads/index.html", page=page, filters=filters, statuses=LEAD_STATUSES, **_choices())
+
+
+@bp.get("/<int:lead_id>")
+def show(lead_id):
+    """One lead: every field, its tags and company, the import that created it and those that changed it."""
+    lead = get_in_workspace_or_404(Lead, lead_id)
+    origin = db.session.get(LeadImport, lead.import_id) if lead.import_id else None
+    return render_template("leads/show.html", lead=lead, origin=origin, changed_by=changes_by_import(lead.id),
+                           fields=FIELDS)
 
 
 @bp.get("/export.csv")

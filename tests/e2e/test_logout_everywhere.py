@@ -29,6 +29,7 @@ def test_log_out_everywhere_ends_the_session_of_the_other_browser(page, browser,
 
         login(laptop, EMAIL, PASSWORD)
         expect(account_menu(laptop)).to_contain_text(EMAIL)
+        phone.get_by_role("button", name="Menu").click()  # on a phone the account menu is behind the Menu button
         account_menu(phone).get_by_role("button", name="Log out everywhere").click()
         expect(phone).to_have_url(re.compile(r"/login$"))
         expect(phone.get_by_role("status")).to_have_text(

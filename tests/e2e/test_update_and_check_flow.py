@@ -58,7 +58,7 @@ def test_update_existing_leads_see_the_changes_and_undo_them(page, live_server, 
 
     page.get_by_role("link", name="Undo import").click()
     page.get_by_role("button", name=re.compile("put back 3 values")).click()
-    expect(page.get_by_text("Import undone: 1 leads deleted, 3 values put back.")).to_be_visible()
+    expect(page.get_by_text("Import undone: 1 lead deleted, 3 values put back.")).to_be_visible()
     assert export(page) == before
     assert not page.watch.page_errors
 

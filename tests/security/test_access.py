@@ -76,6 +76,16 @@ def test_another_workspaces_leads_never_show(app, other_client, import_of_a):
         assert "ada@example.com" not in page and "acme-leads.csv" not in page
 
 
+def test_every_lead_route_of_another_workspaces_lead_is_not_found(app, auth_client, other_client, import_of_a):
+    with app.app_context():
+        lead_id = db.session.scalar(db.select(Lead.id).filter_by(import_id=import_of_a).limit(1))
+    lead_routes = routes(app, lambda r: r.endpoint.startswith("leads.") and r.arguments, lambda arg: lead_id)
+    assert {endpoint for endpoint, _, _ in lead_routes} == {"leads.show"}
+    assert [(e, m, other_client.open(u, method=m).status_code) for e, m, u in lead_routes] == [
+        ("leads.show", "GET", 404)]
+    assert auth_client.get(f"/leads/{lead_id}").status_code == 200
+
+
 def test_system_health_is_for_super_admins_only(app, auth_client, admin_client):
     health_routes = routes(app, lambda r: r.endpoint.startswith("health.") and r.endpoint not in PUBLIC,
                            lambda arg: 1)

@@ -203,3 +203,19 @@ def xlsx_bytes() -> bytes:
         book.writestr("[Content_Types].xml", "<Types/>")
         book.writestr("xl/workbook.xml", "<workbook/>")
     return buffer.getvalue()
+
+
+# A 30-column export as CRMs give them: 8 columns the importer knows, 22 it does not (issue 15).
+WIDE_KNOWN = ["First Name", "Last Name", "Email", "Phone", "Company", "Lead Status", "Tags", "Notes"]
+WIDE_HEADER = WIDE_KNOWN + [f"Custom field {n}" for n in range(1, 23)]
+
+
+def wide_csv(rows: int) -> str:
+    """rows data rows; line 3 has an unknown status (skipped) and line 4 a missing field (an error)."""
+    lines = [",".join(WIDE_HEADER)]
+    for n in range(1, rows + 1):
+        status = "closed-maybe" if n == 2 else "new"
+        values = [f"First{n}", f"Last{n}", f"person{n}@wide.example", f"+1 555 {n:07d}", f"Company {n % 7}",
+                  status, "wide", f"Note {n}"] + [f"custom {c} of row {n}" for c in range(1, 23)]
+        lines.append(",".join(values[:-1] if n == 3 else values))
+    return "\n".join(lines) + "\n"

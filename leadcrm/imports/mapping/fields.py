@@ -65,12 +65,9 @@ def guess_mapping(header: list[str]) -> dict[str, str]:
 
 def mapping_problems(mapping: dict[str, str]) -> list[str]:
     """What is wrong with a mapping, as messages that say how to fix it; empty when it can be used."""
-    problems, columns_of = [], {}
-    for column, field in mapping.items():
-        if field and field not in FIELDS:
-            problems.append(f"Column {column!r} is mapped to an unknown field {field!r}.")
-        elif field:
-            columns_of.setdefault(field, []).append(column)
+    problems = [f"Column {column!r} is mapped to an unknown field {field!r}."
+                for column, field in mapping.items() if field and field not in FIELDS]
+    columns_of = _columns_of(mapping)
     for field, columns in columns_of.items():
         if len(columns) > 1:
             names = " and ".join(repr(c) for c in columns)
@@ -81,3 +78,23 @@ def mapping_problems(mapping: dict[str, str]) -> list[str]:
     if not columns_of and not problems:
         problems.append("No column is mapped to a lead field. Choose a field for at least one column.")
     return problems
+
+
+def column_problems(mapping: dict[str, str]) -> dict[str, str]:
+    """The problem of each column that shares its lead field with another, to show next to its dropdown."""
+    problems = {}
+    for field, columns in _columns_of(mapping).items():
+        for column in columns if len(columns) > 1 else ():
+            others = " and ".join(repr(other) for other in columns if other != column)
+            problems[column] = (f"{FIELDS[field]} is also chosen for {others}. "
+                                f"Keep it on one column: set the others to {DO_NOT_IMPORT_LABEL!r}.")
+    return problems
+
+
+def _columns_of(mapping: dict[str, str]) -> dict[str, list[str]]:
+    """The columns mapped to each known lead field, in file order."""
+    columns_of = {}
+    for column, field in mapping.items():
+        if field in FIELDS:
+            columns_of.setdefault(field, []).append(column)
+    return columns_of

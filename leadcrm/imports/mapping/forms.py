@@ -7,6 +7,7 @@ from leadcrm.imports.mapping.fields import (
     DO_NOT_IMPORT,
     DO_NOT_IMPORT_LABEL,
     FIELDS,
+    column_problems,
     mapping_problems,
 )
 from leadcrm.imports.value_rules import (
@@ -109,6 +110,16 @@ class MappingForm(FlaskForm):
 
     def mapping(self) -> dict[str, str]:
         return {column: field.data or DO_NOT_IMPORT for column, field in zip(self.header, self.column_fields())}
+
+    def mapped_count(self) -> int:
+        """How many columns will be imported."""
+        return sum(1 for field in self.mapping().values() if field != DO_NOT_IMPORT)
+
+    def column_rows(self) -> list[tuple]:
+        """Each column's select with its index and the problem to show next to it: (index, select, problem)."""
+        problems = column_problems(self.mapping())
+        return [(i, select, problems.get(column, "")) for i, (column, select)
+                in enumerate(zip(self.header, self.column_fields()))]
 
     def column_of(self, field: str) -> str | None:
         """The column mapped to this lead field, if one is."""

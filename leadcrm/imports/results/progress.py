@@ -36,9 +36,14 @@ def timing(imp: LeadImport, now: datetime, stale: bool = False) -> Timing:
 
 
 def duration(seconds: float | None) -> str:
-    """12 s, 3 min 05 s, 1 h 02 min: precise enough to read at a glance."""
+    """0.4 s, 12 s, 3 min 05 s, 1 h 02 min: precise enough to read at a glance (a small file takes under a
+    second, which "0 s" would hide)."""
     if seconds is None:
         return ""
+    if seconds < 0.05:
+        return "under 0.1 s"
+    if seconds < 0.95:
+        return f"{seconds:.1f} s"
     seconds = int(round(seconds))
     if seconds < 60:
         return f"{seconds} s"

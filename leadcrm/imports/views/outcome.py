@@ -5,6 +5,7 @@ from sqlalchemy import func
 from sqlalchemy.orm import joinedload
 
 from leadcrm.extensions import db
+from leadcrm.formatting import counted
 from leadcrm.imports.blueprint import bp
 from leadcrm.imports.engine.updates import UPDATABLE
 from leadcrm.imports.mapping.fields import FIELDS
@@ -93,13 +94,13 @@ def undo(import_id):
         flash("Only a finished import can be undone, and only once.", "error")
         return redirect(url_for("imports.show", import_id=imp.id), 303)
     undone = undo_import(imp)
-    message = f"Import undone: {undone.deleted:,} leads deleted"
+    message = f"Import undone: {counted(undone.deleted, 'lead')} deleted"
     if undone.restored or undone.kept:
-        message += f", {undone.restored:,} values put back"
+        message += f", {counted(undone.restored, 'value')} put back"
     flash(message + ".", "success")
     if undone.kept:
-        flash(f"{undone.kept:,} values were left as they are: something changed them after this import "
-              "(see the list of changes).", "warning")
+        flash(f"Left as {'it is' if undone.kept == 1 else 'they are'}: {counted(undone.kept, 'value')} that "
+              "something changed after this import (see the list of changes).", "warning")
     return redirect(url_for("imports.show", import_id=imp.id), 303)
 
 

@@ -5,4 +5,4 @@ from leadcrm.imports.blueprint import bp
 @bp.app_template_global()
 def place(imp, line: int) -> str:
     """ "Leads, row 42" for a workbook (its Excel row number), "line 42" for a CSV file."""
-    return f"{imp.sheet}, row {line}" if imp.sheet else f"line {line}"
+    return f"{imp.sheet}, row {line:,}" if imp.sheet else f"line {line:,}"

@@ -45,7 +45,7 @@ def test_more_rows_processed_than_counted_shows_100_percent():
 
 
 @pytest.mark.parametrize("seconds, text", [
-    (None, ""), (0, "0 s"), (12.4, "12 s"), (59.6, "1 min 00 s"), (185, "3 min 05 s"), (3720, "1 h 02 min"),
+    (None, ""), (0, "under 0.1 s"), (0.04, "under 0.1 s"), (0.42, "0.4 s"), (0.96, "1 s"), (12.4, "12 s"), (59.6, "1 min 00 s"), (185, "3 min 05 s"), (3720, "1 h 02 min"),
     (90_000, "25 h 00 min"),
 ])
 def test_duration(seconds, text):

@@ -38,9 +38,9 @@ def test_running_fragment_polls_and_shows_figures_speed_and_time_left(app, auth_
     for label in ("Total rows", "Processed", "Successful", "Skipped", "Errors"):
         assert f"<dt>{label}</dt>" in html
     assert [stat(html, n) for n in ("total", "processed", "successful", "skipped", "errors")] == [
-        "1000", "250", "240", "6", "4"]
+        "1,000", "250", "240", "6", "4"]
     assert '<progress aria-label="Import progress" max="1000" value="250">' in html
-    assert "25 % done" in html
+    assert "25% done" in html
     assert "25 rows per second" in html and "about 30 s left" in html
     assert "Cancel import" in html
     assert "the importer is not running" not in html

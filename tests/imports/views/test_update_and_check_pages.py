@@ -109,7 +109,7 @@ def test_the_list_of_changes_and_its_csv_are_formula_safe(app, auth_client, exis
     confirm = auth_client.get(f"/imports/{import_id}/undo").get_data(as_text=True)
     assert "It puts back the 2 values it changed" in " ".join(confirm.split())
     undone = auth_client.post(f"/imports/{import_id}/undo", follow_redirects=True).get_data(as_text=True)
-    assert "Import undone: 1 leads deleted, 2 values put back." in undone
+    assert "Import undone: 1 lead deleted, 2 values put back." in undone
 
 
 def test_another_workspace_cannot_see_changes_or_start_a_check(app, auth_client, other_client, existing):
