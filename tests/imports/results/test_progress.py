@@ -15,7 +15,7 @@ def an_import(status, **values) -> LeadImport:
 
 
 def test_a_running_import_with_its_total_known():
-    imp = an_import("running", total_rows=1000, processed=250, started_at=NOW - timedelta(seconds=10))
+    imp = an_import("running", total_rows=1000, processed=250, started_at=NOW - timedelta(seconds=10), heartbeat_at=NOW)
     assert timing(imp, NOW) == Timing(percent=25, rows_per_second=25.0, seconds_left=30.0, elapsed_seconds=None)
 
 
