@@ -16,7 +16,7 @@ from leadcrm.imports import lifecycle
 from leadcrm.imports.engine.process import process_import
 from leadcrm.imports.mapping import scan
 from leadcrm.imports.mapping.fields import guess_mapping, mapping_problems
-from leadcrm.imports.upload import storage
+from leadcrm.imports.upload import sample, storage
 from leadcrm.imports.upload.accept import accept
 from leadcrm.imports.upload.sniff import Problem, sniff
 from leadcrm.keys import name_key
@@ -84,7 +84,8 @@ def _create_import(file: Path, workspace_id: int, maps: tuple[str, ...], choices
     (without the queue: this process runs it). The import's id, and the id to run (the check's)."""
     with file.open("rb") as stream:
         pending = storage.save_upload(FileStorage(stream, filename=file.name), workspace_id)
-    sniffed = sniff(storage.pending_path(pending.stored_name))
+    with sample.start_of(pending.stored_name) as path:
+        sniffed = sniff(path)
     if isinstance(sniffed, Problem):
         storage.discard(pending.stored_name)
         raise click.ClickException(sniffed.message)
@@ -113,7 +114,7 @@ def _create_import(file: Path, workspace_id: int, maps: tuple[str, ...], choices
 def _forget(import_id: int) -> None:
     """A check from the command line leaves nothing behind: its upload, its import and their results go."""
     stored_name = db.session.scalar(select(LeadImport.stored_name).filter_by(id=import_id))
-    storage.path_of(stored_name).unlink(missing_ok=True)
+    storage.discard(stored_name)
     db.session.execute(delete(LeadImport).where(LeadImport.id == import_id))  # its check and results cascade
     db.session.commit()
 

@@ -20,7 +20,7 @@ from leadcrm.imports.engine.writer import bulk_writer
 from leadcrm.imports.failures import failure_message
 from leadcrm.imports.lifecycle import Claimed, Fenced, Signal
 from leadcrm.imports.rows import compile_given_fields, compile_row_rules
-from leadcrm.imports.upload.storage import path_of
+from leadcrm.imports.upload import retention, storage
 from leadcrm.models import ImportSeenEmail, LeadImport
 
 # An import makes millions of short-lived tuples: with the default threshold (700 allocations) the
@@ -61,6 +61,8 @@ def process_import(import_id: int, fork: bool = True) -> dict:
             raise
         finally:
             gc.set_threshold(*thresholds)
+        if status in (lifecycle.COMPLETED, lifecycle.CANCELLED):
+            retention.release(claimed.stored_name)
         figures = conn.execute(select(LeadImport.total_rows, LeadImport.processed, LeadImport.successful,
                                       LeadImport.skipped, LeadImport.errors).filter_by(id=import_id)).one()
         conn.commit()
@@ -68,7 +70,12 @@ def process_import(import_id: int, fork: bool = True) -> dict:
 
 
 def _run(conn: Connection, claimed: Claimed, batch_size: int, fork: bool) -> str:
-    path = path_of(claimed.stored_name)
+    # Each attempt reads a copy on this machine (the stored file itself when it is local), removed after.
+    with storage.local_file(claimed.stored_name) as path:
+        return _run_file(conn, claimed, path, batch_size, fork)
+
+
+def _run_file(conn: Connection, claimed: Claimed, path, batch_size: int, fork: bool) -> str:
     header = list(claimed.header)
     apply = compile_row_rules(header, claimed.mapping or {}, claimed.defaults, claimed.rules)
     given = compile_given_fields(header, claimed.mapping or {}) if claimed.existing_leads == "update" else None

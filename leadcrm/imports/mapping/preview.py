@@ -11,7 +11,7 @@ from leadcrm.imports.engine.updates import Planner
 from leadcrm.imports.engine.writer import bulk_writer
 from leadcrm.imports.mapping.fields import FIELDS
 from leadcrm.imports.rows import Invalid, LeadRow, compile_given_fields, compile_row_rules
-from leadcrm.imports.upload import sample, storage
+from leadcrm.imports.upload import sample
 from leadcrm.models import LeadImport
 
 
@@ -34,7 +34,7 @@ class SampleRow:
 
 def first_rows(imp: LeadImport, count: int = sample.PREVIEW_ROWS) -> list[list[str]]:
     """The first data rows of the import's file, each as wide as its header, read from its start only."""
-    data, truncated = sample.read_start(storage.path_of(imp.stored_name))
+    data, truncated = sample.read_stored_start(imp.stored_name)
     text = sample.decode_start(data, truncated, imp.encoding, errors="replace")
     return sample.data_rows(sample.parse(text, truncated, imp.delimiter))[:count]
 

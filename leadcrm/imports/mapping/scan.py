@@ -57,7 +57,7 @@ def _read(imp: LeadImport, at: int, what: str) -> dict:
     counts: dict[str, list] = {}
     votes = {"point": 0, "comma": 0}
     rows, complete = 0, True
-    with storage.open_text(storage.path_of(imp.stored_name), imp.encoding) as file:
+    with storage.open_stored_text(imp.stored_name, imp.encoding) as file:
         reader = csv.reader(file, delimiter=imp.delimiter)
         next(reader, None)
         for record in reader:

@@ -5,7 +5,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from leadcrm.imports.blueprint import bp
-from leadcrm.imports.upload import sniff, storage
+from leadcrm.imports.upload import sample, sniff, storage
 from leadcrm.imports.upload.accept import accept
 from leadcrm.imports.upload.forms import OfferForm, UploadForm
 from leadcrm.scoping import current_workspace_id
@@ -42,7 +42,8 @@ def retry():
 
 def _check(pending: storage.PendingUpload):
     """Create the import from a pending upload that passes the check; otherwise show the problem and its offer."""
-    result = sniff.sniff(storage.pending_path(pending.stored_name), pending.encoding, pending.delimiter)
+    with sample.start_of(pending.stored_name) as path:
+        result = sniff.sniff(path, pending.encoding, pending.delimiter)
     if isinstance(result, sniff.Problem):
         offer = None
         if result.offer:
