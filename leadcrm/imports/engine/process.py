@@ -28,15 +28,17 @@ from leadcrm.models import ImportSeenEmail, LeadImport
 _GC_THRESHOLDS = (100_000, 50, 100)
 
 
-def process_import(import_id: int, fork: bool = True) -> dict:
+def process_import(import_id: int, fork: bool = True, limit: int | None = None, job_id: str | None = None) -> dict:
     """Import the rows of one queued (or abandoned) import; a no-op if another attempt owns it.
 
     fork: parse in a child process; a web request checking a small file parses in its own thread instead
     (forking a threaded web server is unsafe, and a few hundred rows gain nothing from a second core).
+    limit, job_id: the queue's job (jobs/run.py) claims within IMPORTS_PER_WORKSPACE; the command line and
+    a check in the request run their import at once.
     """
     with db.engine.connect() as conn:
         bulk_writer(conn).tune(conn)
-        claimed = lifecycle.claim(conn, import_id)
+        claimed = lifecycle.claim(conn, import_id, limit, job_id)
         conn.commit()
         if claimed is None:
             return {"import_id": import_id, "status": "not claimed"}

@@ -4,6 +4,7 @@ from sqlalchemy.orm import joinedload
 
 from leadcrm.extensions import db
 from leadcrm.imports.blueprint import bp
+from leadcrm.imports.jobs import fairness
 from leadcrm.imports.views.progress import STOP_POLLING
 from leadcrm.models import LeadImport
 from leadcrm.scoping import current_workspace_id, get_in_workspace_or_404
@@ -21,12 +22,12 @@ def index():
         .order_by(LeadImport.id.desc()),
         per_page=HISTORY_PER_PAGE,
     )
-    return render_template("imports/index.html", page=page)
+    return render_template("imports/index.html", page=page, waiting=fairness.waiting_in(current_workspace_id()))
 
 
 @bp.get("/<int:import_id>/row")
 def row(import_id):
     """One history row, polled while its import is queued or running."""
     imp = get_in_workspace_or_404(LeadImport, import_id)
-    html = render_template("imports/_history_row.html", imp=imp)
+    html = render_template("imports/_history_row.html", imp=imp, waiting=fairness.waiting_in(imp.workspace_id))
     return html, STOP_POLLING if imp.is_finished else 200

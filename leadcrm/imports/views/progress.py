@@ -4,6 +4,7 @@ from flask import flash, redirect, render_template, url_for
 from leadcrm.extensions import db
 from leadcrm.imports import lifecycle
 from leadcrm.imports.blueprint import bp
+from leadcrm.imports.jobs import fairness
 from leadcrm.imports.jobs.control import cancel_import
 from leadcrm.imports.mapping.fields import FIELDS
 from leadcrm.imports.results.progress import timing
@@ -72,4 +73,5 @@ def progress_context(imp: LeadImport) -> dict:
     """What the progress fragment shows besides the import row."""
     # The only Redis call of the poll, and only while queued: is anyone going to take the job?
     no_worker = imp.status == lifecycle.QUEUED and not lifecycle.worker_alive()
-    return {"timing": timing(imp, utcnow()), "no_worker": no_worker, "can_undo": can_undo(imp)}
+    return {"timing": timing(imp, utcnow()), "no_worker": no_worker, "can_undo": can_undo(imp),
+            "waiting": fairness.waiting_for(imp)}
