@@ -1,8 +1,9 @@
 """A fair share of the workers between workspaces: at most IMPORTS_PER_WORKSPACE imports of a workspace
 run at once (the claim enforces it), and a free worker takes the queued import of the workspace that has
-the fewest running, the longest queued first. So a workspace that queued ten files holds at most its share
+the fewest running (among equals, the one served longest ago), the longest queued first. So a workspace that queued ten files holds at most its share
 of the workers, and another workspace's import starts as soon as a worker is free."""
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -42,11 +43,24 @@ def queued() -> list[Queued]:
 
 def fair_order() -> list[int]:
     """The queued imports a free worker may start, in the order it should try them: the workspace with the
-    fewest running imports first, then the longest queued. Workspaces at their limit are left out."""
+    fewest running imports first; among equals, the one whose last import started longest ago (so one
+    worker alternates between workspaces too); then the longest queued. Workspaces at their limit are left out."""
     running, cap = running_per_workspace(), limit()
     candidates = [imp for imp in queued() if running.get(imp.workspace_id, 0) < cap]
+    served = last_started({imp.workspace_id for imp in candidates})
     db.session.commit()  # end the read before the claim writes (SQLite)
-    return [imp.id for imp in sorted(candidates, key=lambda imp: running.get(imp.workspace_id, 0))]
+    never = datetime.min
+    return [imp.id for imp in sorted(candidates, key=lambda imp: (
+        running.get(imp.workspace_id, 0), served.get(imp.workspace_id) or never))]
+
+
+def last_started(workspace_ids: set[int]) -> dict[int, datetime]:
+    """When each workspace's latest import started."""
+    if not workspace_ids:
+        return {}
+    return dict(db.session.execute(select(LeadImport.workspace_id, func.max(LeadImport.started_at))
+                                   .where(LeadImport.workspace_id.in_(workspace_ids))
+                                   .group_by(LeadImport.workspace_id)).all())
 
 
 def waiting_for(imp: LeadImport) -> int | None:
