@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from leadcrm.extensions import db
 from leadcrm.imports.engine.process import process_import
 from leadcrm.imports.jobs.enqueue import enqueue_job
-from leadcrm.models import Lead, LeadImport, StoredUpload
+from leadcrm.models import Lead, StoredUpload
 from tests.conftest import ROOT
 from tests.support.imports import create_import, get_import, issues, workspace
 from tests.support.servers import wait_until
