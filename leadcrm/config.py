@@ -39,6 +39,8 @@ def load(instance_path: str) -> dict:
         ),
         "REDIS_URL": env.get("REDIS_URL", ""),
         "UPLOAD_FOLDER": env.get("UPLOAD_FOLDER") or str(instance / "uploads"),
+        # Where uploads are kept: "folder" (UPLOAD_FOLDER, one machine) or "database" (any machine's worker reads them).
+        "UPLOAD_STORAGE": env.get("UPLOAD_STORAGE", "folder"),
         "MAX_UPLOAD_MB": max_upload_mb,
         # Werkzeug refuses bigger request bodies with 413 before the view runs.
         "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024 + 64 * 1024,
@@ -46,6 +48,8 @@ def load(instance_path: str) -> dict:
         "IMPORT_BATCH_SIZE": int(env.get("IMPORT_BATCH_SIZE", "5000")),
         "IMPORT_JOB_TIMEOUT": int(env.get("IMPORT_JOB_TIMEOUT", str(24 * 3600))),
         # A running import whose heartbeat is older than this is taken as abandoned.
+        # At most this many imports of one workspace run at once; the others wait for one of them to end.
+        "IMPORTS_PER_WORKSPACE": int(env.get("IMPORTS_PER_WORKSPACE", "2")),
         "IMPORT_STALE_SECONDS": int(env.get("IMPORT_STALE_SECONDS", "30")),
         # How often a worker looks for abandoned imports (and so how soon they resume).
         "IMPORT_RECOVERY_INTERVAL": int(env.get("IMPORT_RECOVERY_INTERVAL", "15")),

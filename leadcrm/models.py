@@ -304,3 +304,23 @@ class SavedMapping(db.Model):
     # The choices made with it: {"existing_leads", "blank_cells", "tag_mode"}.
     choices = db.Column(db.JSON)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class StoredUpload(db.Model):
+    """An upload kept in the database (UPLOAD_STORAGE=database), so a worker on any machine can read it;
+    its bytes are its chunks, in order."""
+
+    __tablename__ = "stored_upload"
+    name = db.Column(db.String(64), primary_key=True)
+    pending = db.Column(db.Boolean, nullable=False, default=True)  # not yet an import's file
+    size_bytes = db.Column(db.BigInteger, nullable=False, default=0)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+class StoredUploadChunk(db.Model):
+    """CHUNK_BYTES of an upload (the last one shorter): written as the upload arrives, read one at a time."""
+
+    __tablename__ = "stored_upload_chunk"
+    name = db.Column(db.ForeignKey("stored_upload.name", ondelete="CASCADE"), primary_key=True)
+    seq = db.Column(db.Integer, primary_key=True)
+    data = db.Column(db.LargeBinary, nullable=False)

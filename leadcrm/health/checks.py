@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..extensions import db, import_queue, redis_connection
 from ..imports import lifecycle
 from ..imports.jobs.enqueue import import_id_of
-from ..models import LeadImport
+from ..models import LeadImport, Workspace
 
 
 NOT_RESPONDING = "not responding"
@@ -109,6 +109,48 @@ def stuck_imports(worker_count: int) -> list[LeadImport]:
     return db.session.scalars(
         db.select(LeadImport).where(condition).options(db.joinedload(LeadImport.workspace)).order_by(LeadImport.id)
     ).all()
+
+
+@dataclass
+class WorkspaceImports:
+    workspace: str
+    running: int
+    waiting: int  # queued: for a worker, or for its workspace's running imports (IMPORTS_PER_WORKSPACE)
+
+
+def imports_per_workspace() -> list[WorkspaceImports]:
+    """Each workspace with imports running or queued, and how many of each."""
+    counts: dict[str, WorkspaceImports] = {}
+    rows = db.session.execute(
+        db.select(Workspace.name, LeadImport.status, db.func.count())
+        .join(Workspace, Workspace.id == LeadImport.workspace_id)
+        .where(LeadImport.status.in_((lifecycle.RUNNING, lifecycle.QUEUED)))
+        .group_by(Workspace.name, LeadImport.status)
+    ).all()
+    for name, status, count in rows:
+        entry = counts.setdefault(name, WorkspaceImports(name, 0, 0))
+        if status == lifecycle.RUNNING:
+            entry.running = count
+        else:
+            entry.waiting = count
+    return sorted(counts.values(), key=lambda entry: (-entry.running, -entry.waiting, entry.workspace))
+
+
+def workers_per_host(workers: list[WorkerInfo]) -> dict[str, list[WorkerInfo]]:
+    """The live workers grouped by the machine they run on."""
+    hosts: dict[str, list[WorkerInfo]] = {}
+    for worker in workers:
+        hosts.setdefault(worker.hostname or "unknown host", []).append(worker)
+    return dict(sorted(hosts.items()))
+
+
+def _import_of(job_id: str | None) -> int | None:
+    if job_id is None:
+        return None
+    # A job runs the fairest import, which it claims with its id; the import it was queued for may wait.
+    # A dead worker's import may have had a new job since (recovery): the old job's id still names it.
+    running = db.session.scalar(db.select(LeadImport.id).filter_by(rq_job_id=job_id, status=lifecycle.RUNNING))
+    return running or import_id_of(job_id)
 
 
 def _describe(error: Exception) -> str:

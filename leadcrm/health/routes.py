@@ -30,7 +30,7 @@ def system():
     """Database, Redis, workers, queue and stuck imports."""
     _super_admins_only()
     database, redis = checks.database(), checks.redis()
-    workers, queue, stuck = [], None, []
+    workers, queue, stuck, per_workspace = [], None, [], []
     if redis.ok:
         try:
             workers, queue = checks.workers(), checks.queue()
@@ -38,8 +38,11 @@ def system():
             redis = checks.Check(False, error=str(error))
     if database.ok:
         stuck = checks.stuck_imports(len(workers) if redis.ok else 0)
+        per_workspace = checks.imports_per_workspace()
     return render_template(
         "health/system.html", database=database, redis=redis, workers=workers, queue=queue, stuck=stuck,
+        per_workspace=per_workspace, hosts=checks.workers_per_host(workers),
+        imports_per_workspace=current_app.config["IMPORTS_PER_WORKSPACE"],
         stale_seconds=current_app.config["IMPORT_STALE_SECONDS"],
     )
 

@@ -21,7 +21,7 @@ from leadcrm.imports.mapping import scan
 from leadcrm.imports.mapping.fields import guess_mapping, mapping_problems
 from leadcrm.imports.upload import storage
 from leadcrm.imports.upload.accept import accept
-from leadcrm.imports.upload.inspect import inspect
+from leadcrm.imports.upload.inspect import inspect_stored
 from leadcrm.imports.upload.sniff import Problem
 from leadcrm.imports.workbook.check import SheetChoice
 from leadcrm.keys import name_key
@@ -120,7 +120,7 @@ def _create_import(file: Path, workspace_id: int, maps: tuple[str, ...], choices
     (without the queue: this process runs it). The import's id, and the id to run (the check's)."""
     with file.open("rb") as stream:
         pending = storage.save_upload(FileStorage(stream, filename=file.name), workspace_id)
-    sniffed = inspect(storage.pending_path(pending.stored_name), *reading, sheet=sheet)
+    sniffed = inspect_stored(pending.stored_name, *reading, sheet=sheet)
     if isinstance(sniffed, (Problem, SheetChoice)):
         storage.discard(pending.stored_name)
         raise click.ClickException(_for_the_command_line(sniffed) if isinstance(sniffed, Problem) else

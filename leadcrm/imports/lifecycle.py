@@ -29,7 +29,7 @@ from rq import Worker
 from sqlalchemy import delete, exists, func, or_, select, update
 
 from leadcrm.extensions import import_queue
-from leadcrm.models import ACTIVE_IMPORT_STATUSES, IMPORT_STATUSES, LeadImport, utcnow
+from leadcrm.models import ACTIVE_IMPORT_STATUSES, IMPORT_STATUSES, LeadImport, Workspace, utcnow
 
 UPLOADED, QUEUED, RUNNING, COMPLETED, FAILED, CANCELLED = IMPORT_STATUSES
 _TABLE = LeadImport.__table__
@@ -139,17 +139,38 @@ def discard(session, import_id: int) -> str | None:
     ).scalar()
 
 
-def claim(conn, import_id: int) -> Claimed | None:
-    """queued (or running with a stale heartbeat) → running, attempt + 1; None if another attempt owns it."""
+def claim(conn, import_id: int, limit: int | None = None, job_id: str | None = None) -> Claimed | None:
+    """queued (or running with a stale heartbeat) → running, attempt + 1; None if another attempt owns it,
+    or if `limit` imports of its workspace are running already (IMPORTS_PER_WORKSPACE: it waits).
+    job_id: the queue's job that runs it (System Health shows it)."""
     now = utcnow()
+    condition = [_TABLE.c.id == import_id, or_(_TABLE.c.status == QUEUED, is_stale(stale_before(now)))]
+    if limit is not None:
+        condition.append(running_in_workspace(import_id) < limit)
+        if conn.dialect.name == "postgresql":
+            # Two claims in one workspace at once would each count the other's import as not running yet:
+            # they take turns on the workspace's row, and the second counts after the first committed.
+            workspace_of = select(_TABLE.c.workspace_id).where(_TABLE.c.id == import_id).scalar_subquery()
+            conn.execute(select(Workspace.id).where(Workspace.id == workspace_of).with_for_update())
+        # SQLite: the UPDATE below holds the database's one write lock from its count to its write.
+    values = {"rq_job_id": job_id} if job_id else {}
     row = conn.execute(
         update(_TABLE)
-        .where(_TABLE.c.id == import_id, or_(_TABLE.c.status == QUEUED, is_stale(stale_before(now))))
+        .where(*condition)
         .values(status=RUNNING, attempt=_TABLE.c.attempt + 1, heartbeat_at=now,
-                started_at=func.coalesce(_TABLE.c.started_at, now), error_message=None)
+                started_at=func.coalesce(_TABLE.c.started_at, now), error_message=None, **values)
         .returning(*(_TABLE.c[f.name] for f in fields(Claimed)))
     ).first()
     return None if row is None else Claimed(**row._asdict())
+
+
+def running_in_workspace(import_id: int):
+    """SQL: how many other imports of this import's workspace are running (a stale one too, until recovery
+    releases it: its worker may only be slow)."""
+    other = _TABLE.alias("other")
+    return (select(func.count()).select_from(other)
+            .where(other.c.workspace_id == _TABLE.c.workspace_id, other.c.status == RUNNING, other.c.id != import_id)
+            .scalar_subquery())
 
 
 def fence(conn, claimed: Claimed, **values) -> Signal:

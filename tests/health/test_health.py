@@ -42,6 +42,19 @@ def test_without_a_worker_says_so_and_lists_queued_imports_as_stuck(app, admin_c
     assert f'data-import="{queued}"' in html and "waiting.csv" in html and "Acme" in html
 
 
+def test_imports_running_and_waiting_per_workspace(app, admin_client, user):
+    with app.app_context():
+        for status in ("running", "running", "queued", "queued", "queued", "completed"):
+            make_import(user["workspace_id"], user["id"], status=status)
+        globex = make_user("globex@example.com", workspace="Globex")
+        make_import(globex.workspace_id, globex.id, status="completed")
+    html = admin_client.get("/system-health").get_data(as_text=True)
+    rows = dict(re.findall(r'<tr data-workspace="([^"]+)">(.*?)</tr>', html, re.S))
+    assert list(rows) == ["Acme"], "only workspaces with imports running or waiting"
+    assert re.search(r'data-stat="running">2<', rows["Acme"]) and re.search(r'data-stat="waiting">3<', rows["Acme"])
+    assert "At most 2 imports of a workspace run at once" in html
+
+
 def test_with_a_real_worker_lists_it(app, admin_client, subprocess_env):
     process = subprocess.Popen([sys.executable, "worker.py", "--name", "health-test-worker"], cwd=ROOT,
                                env=subprocess_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -54,6 +67,8 @@ def test_with_a_real_worker_lists_it(app, admin_client, subprocess_env):
                 time.sleep(0.1)
         html = admin_client.get("/system-health").get_data(as_text=True)
         assert 'data-worker="health-test-worker"' in html and socket.gethostname() in html
+        host_row = re.search(rf'<tr data-host="{re.escape(socket.gethostname())}">.*?</tr>', html, re.S).group(0)
+        assert re.search(r'data-stat="workers">1<', host_row), host_row
         assert "No worker is running" not in html
         row = re.search(r'<tr data-worker="health-test-worker">.*?</tr>', html, re.S).group(0)
         assert "<td data-worker-state>idle</td>" in row and '<span class="muted">none</span>' in row

@@ -8,9 +8,9 @@ from tests.support.servers import Workers
 
 @pytest.fixture
 def upload_app(tmp_path):
-    """Storage and the preview need only UPLOAD_FOLDER and SECRET_KEY: a bare Flask app, no database."""
+    """Folder storage and the preview need only UPLOAD_FOLDER and SECRET_KEY: a bare Flask app, no database."""
     app = Flask(__name__)
-    app.config.update(UPLOAD_FOLDER=str(tmp_path / "uploads"), SECRET_KEY="test-secret")
+    app.config.update(UPLOAD_STORAGE="folder", UPLOAD_FOLDER=str(tmp_path / "uploads"), SECRET_KEY="test-secret")
     with app.app_context():
         yield app
 

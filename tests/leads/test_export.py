@@ -87,16 +87,14 @@ def import_file(workspace_id, user_id, data: bytes, filename="leads.csv"):
     """Run the engine on a file, as the worker would, and return the finished import."""
     from leadcrm.imports.engine.process import process_import
     from leadcrm.imports.mapping.fields import guess_mapping
-    from leadcrm.imports.upload.storage import path_of
+    from tests.support.imports import store_file
 
     header = next(csv.reader(io.StringIO(data.decode("utf-8-sig"))))  # the export starts with a BOM
     imp = LeadImport(workspace_id=workspace_id, created_by_id=user_id, original_filename=filename,
-                     stored_name=f"{workspace_id}-{filename}", size_bytes=len(data), header=header,
+                     stored_name=store_file(data), size_bytes=len(data), header=header,
                      mapping=guess_mapping(header), defaults={}, status="queued")
     db.session.add(imp)
     db.session.commit()
-    path_of(imp.stored_name).parent.mkdir(parents=True, exist_ok=True)
-    path_of(imp.stored_name).write_bytes(data)
     process_import(imp.id)
     db.session.expire_all()
     return db.session.get(LeadImport, imp.id)

@@ -2,14 +2,12 @@
 CSV as Start Import leaves it (stored file, header, mapping, status queued), and what the engine recorded."""
 import csv
 import io
-import secrets
-from pathlib import Path
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from leadcrm.extensions import db
 from leadcrm.imports.mapping.fields import guess_mapping
+from leadcrm.imports.upload import storage
 from leadcrm.keys import name_key
 from leadcrm.models import ImportRowIssue, Lead, LeadImport, Workspace, utcnow
 
@@ -26,16 +24,21 @@ def workspace(name: str = "Acme") -> int:
     return ws.id
 
 
+def store_file(data: bytes) -> str:
+    """Store the bytes as an import's file, through the storage interface; its stored name."""
+    stored_name = storage.new_name()
+    storage.store().save(io.BytesIO(data), stored_name)
+    storage.keep(stored_name)
+    return stored_name
+
+
 def create_import(content: str | bytes, workspace_id: int, mapping: dict | None = None,
                   defaults: dict | None = None, encoding: str = "utf-8", delimiter: str = ",",
                   header: list[str] | None = None, **columns) -> int:
-    """Store the file in UPLOAD_FOLDER and add a queued import of it, header read from its first line;
+    """Store the file (in the configured UPLOAD_STORAGE) and add a queued import of it, header read from its first line;
     `columns` set or replace the import's other columns (e.g. status="uploaded", created_by_id=…)."""
     data = content.encode("utf-8") if isinstance(content, str) else content
-    folder = Path(current_app.config["UPLOAD_FOLDER"])
-    folder.mkdir(parents=True, exist_ok=True)
-    stored_name = secrets.token_hex(16) + ".csv"
-    (folder / stored_name).write_bytes(data)
+    stored_name = store_file(data)
     if header is None:
         text = data.decode("utf-8-sig", "replace")
         header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))

@@ -20,7 +20,7 @@ from leadcrm.imports.engine.writer import bulk_writer
 from leadcrm.imports.failures import failure_message
 from leadcrm.imports.lifecycle import Claimed, Fenced, Signal
 from leadcrm.imports.rows import compile_given_fields, compile_row_rules
-from leadcrm.imports.upload.storage import path_of
+from leadcrm.imports.upload import retention, storage
 from leadcrm.imports.workbook import reader as workbook_reader
 from leadcrm.models import ImportSeenEmail, LeadImport
 
@@ -29,15 +29,17 @@ from leadcrm.models import ImportSeenEmail, LeadImport
 _GC_THRESHOLDS = (100_000, 50, 100)
 
 
-def process_import(import_id: int, fork: bool = True) -> dict:
+def process_import(import_id: int, fork: bool = True, limit: int | None = None, job_id: str | None = None) -> dict:
     """Import the rows of one queued (or abandoned) import; a no-op if another attempt owns it.
 
     fork: parse in a child process; a web request checking a small file parses in its own thread instead
     (forking a threaded web server is unsafe, and a few hundred rows gain nothing from a second core).
+    limit, job_id: the queue's job (jobs/run.py) claims within IMPORTS_PER_WORKSPACE; the command line and
+    a check in the request run their import at once.
     """
     with db.engine.connect() as conn:
         bulk_writer(conn).tune(conn)
-        claimed = lifecycle.claim(conn, import_id)
+        claimed = lifecycle.claim(conn, import_id, limit, job_id)
         conn.commit()
         if claimed is None:
             return {"import_id": import_id, "status": "not claimed"}
@@ -62,6 +64,8 @@ def process_import(import_id: int, fork: bool = True) -> dict:
             raise
         finally:
             gc.set_threshold(*thresholds)
+        if status in (lifecycle.COMPLETED, lifecycle.CANCELLED):
+            retention.release(claimed.stored_name)
         figures = conn.execute(select(LeadImport.total_rows, LeadImport.processed, LeadImport.successful,
                                       LeadImport.skipped, LeadImport.errors).filter_by(id=import_id)).one()
         conn.commit()
@@ -69,7 +73,12 @@ def process_import(import_id: int, fork: bool = True) -> dict:
 
 
 def _run(conn: Connection, claimed: Claimed, batch_size: int, fork: bool) -> str:
-    path = path_of(claimed.stored_name)
+    # Each attempt reads a copy on this machine (the stored file itself when it is local), removed after.
+    with storage.local_file(claimed.stored_name) as path:
+        return _run_file(conn, claimed, path, batch_size, fork)
+
+
+def _run_file(conn: Connection, claimed: Claimed, path, batch_size: int, fork: bool) -> str:
     header = list(claimed.header)
     apply = compile_row_rules(header, claimed.mapping or {}, claimed.defaults, claimed.rules)
     given = compile_given_fields(header, claimed.mapping or {}) if claimed.existing_leads == "update" else None

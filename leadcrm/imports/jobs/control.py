@@ -2,12 +2,17 @@
 from leadcrm.extensions import db
 from leadcrm.imports import lifecycle
 from leadcrm.imports.jobs.enqueue import enqueue_job
+from leadcrm.imports.upload import retention
+from leadcrm.models import LeadImport
 
 
 def cancel_import(import_id: int) -> bool:
     """Ask a queued or running import to stop; one no worker has claimed yet is cancelled at once."""
     asked = lifecycle.cancel(db.session, import_id)
     db.session.commit()
+    imp = db.session.get(LeadImport, import_id)
+    if imp.status == lifecycle.CANCELLED:  # it never ran: nothing will read its file now
+        retention.release(imp.stored_name)
     return asked
 
 

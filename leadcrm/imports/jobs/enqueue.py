@@ -1,4 +1,6 @@
 """Step 5: start an import once: mark it queued in the database, then put one job on the queue."""
+import secrets
+
 from flask import current_app
 from redis import RedisError
 from rq.exceptions import DuplicateJobError
@@ -6,7 +8,10 @@ from sqlalchemy import update
 
 from leadcrm.extensions import db, import_queue
 from leadcrm.imports import lifecycle
-from leadcrm.imports.engine.process import process_import
+
+# The job function by its name: run.py enqueues the next waiting imports itself (a cycle as imports). The name
+# is a wire format: jobs already on the queue hold it.
+RUN_IMPORT = "leadcrm.imports.jobs.run.run_import"
 from leadcrm.models import LeadImport
 
 
@@ -45,13 +50,14 @@ def start_check(import_id: int, mapping: dict, defaults: dict, choices: dict, qu
     return check.id
 
 
-def enqueue_job(import_id: int) -> str | None:
-    """Put the import's job on the queue; None when Redis is unreachable (recovery enqueues it later)."""
+def enqueue_job(import_id: int, fresh: bool = False) -> str | None:
+    """Put the import's job on the queue; None when Redis is unreachable (recovery enqueues it later).
+    fresh: a job id of its own (suffixed), when the attempt's job has run but the import still waits."""
     attempt = db.session.scalar(db.select(LeadImport.attempt).filter_by(id=import_id))
-    job_id = job_id_for(import_id, attempt)
+    job_id = job_id_for(import_id, attempt) + (f"-{secrets.token_hex(4)}" if fresh else "")
     try:
         import_queue().enqueue(
-            process_import,
+            RUN_IMPORT,
             import_id,
             job_id=job_id,
             unique=True,

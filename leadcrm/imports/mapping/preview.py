@@ -36,9 +36,10 @@ class SampleRow:
 def first_rows(imp: LeadImport, count: int = sample.PREVIEW_ROWS) -> list[list[str]]:
     """The first data rows of the import's file, each as wide as its header, read from its start only."""
     if imp.sheet is not None:
-        rows = workbook_reader.first_rows(storage.path_of(imp.stored_name), imp.sheet, count + 1, len(imp.header))
+        with storage.local_file(imp.stored_name) as path:
+            rows = workbook_reader.first_rows(path, imp.sheet, count + 1, len(imp.header))
         return [values for _, values in rows[1:]]
-    data, truncated = sample.read_start(storage.path_of(imp.stored_name))
+    data, truncated = sample.read_stored_start(imp.stored_name)
     text = sample.decode_start(data, truncated, imp.encoding, errors="replace")
     return sample.data_rows(sample.parse(text, truncated, imp.delimiter))[:count]
 

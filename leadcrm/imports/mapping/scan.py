@@ -57,11 +57,11 @@ def _scan(imp: LeadImport, column: str, what: str) -> dict:
 
 def _records(imp: LeadImport) -> Iterator[list[str]]:
     """The file's records after the header: a CSV's as csv reads them, a workbook sheet's as text cells."""
-    path = storage.path_of(imp.stored_name)
     if imp.sheet is not None:
-        yield from (values for _, values, _ in workbook_reader.records(path, imp.sheet, imp.header))
+        with storage.local_file(imp.stored_name) as path:
+            yield from (values for _, values, _ in workbook_reader.records(path, imp.sheet, imp.header))
         return
-    with storage.open_text(path, imp.encoding) as file:
+    with storage.open_stored_text(imp.stored_name, imp.encoding) as file:
         reader = csv.reader(file, delimiter=imp.delimiter)
         next(reader, None)
         yield from reader

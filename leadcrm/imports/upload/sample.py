@@ -6,10 +6,22 @@ import io
 from pathlib import Path
 
 from leadcrm.imports.rows import is_blank
+from leadcrm.imports.upload import storage
 from leadcrm.imports.upload.storage import codec
 
 SAMPLE_BYTES = 64 * 1024
 PREVIEW_ROWS = 5
+
+
+def start_of(stored_name: str):
+    """A local file with the start of the stored file, as much as read_start reads (a with block)."""
+    return storage.local_file(stored_name, limit=SAMPLE_BYTES + 1)
+
+
+def read_stored_start(stored_name: str) -> tuple[bytes, bool]:
+    """read_start of a stored file."""
+    with start_of(stored_name) as path:
+        return read_start(path)
 
 
 def read_start(path: Path) -> tuple[bytes, bool]:

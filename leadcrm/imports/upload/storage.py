@@ -1,17 +1,25 @@
-"""Step 1: keep uploaded files (CSV or workbook) under random names in UPLOAD_FOLDER, and open CSV files again
-as text for csv.
+"""Step 1: where uploaded files (CSV or workbook) are kept, behind one interface (Store) with an
+implementation per UPLOAD_STORAGE: `folder` (folder_store.py, UPLOAD_FOLDER on this machine) or `database`
+(database_store.py, chunks in the app's database, readable by a worker on any machine). Another backend
+(an object store) is one more Store subclass and one more entry in BACKENDS; nothing else reads or writes
+stored files.
 
-An upload first lands in UPLOAD_FOLDER/pending. It moves into UPLOAD_FOLDER when its import is created,
-so a file whose check failed never sits next to the files of imports; pending files nobody came back for
-are removed after PENDING_MAX_AGE.
+An upload is first pending: it becomes an import's file when the import is created (keep), so a file
+whose check failed never counts as an import's; pending files nobody came back for are removed after
+PENDING_MAX_AGE. An import's file is removed once no import needs it any more (retention.py).
+
+The module's functions are what the pipeline calls; they go to the configured store.
 """
+import io
 import os
 import secrets
 import shutil
-import time
+import tempfile
+from abc import ABC, abstractmethod
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
-from typing import IO
+from typing import IO, BinaryIO, Iterator
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -22,6 +30,65 @@ PENDING_MAX_AGE = 24 * 3600
 # Bytes that do not decode arrive as lone surrogates (U+DC80-U+DCFF) instead of stopping the reader,
 # so a bad line deep in a big file becomes one row error, not a failed import.
 DECODE_ERRORS = "surrogateescape"
+
+
+class Store(ABC):
+    """Where uploads are kept. Names are the random stored names the imports hold."""
+
+    @abstractmethod
+    def save(self, stream: BinaryIO, name: str) -> int:
+        """Copy the stream, CHUNK_BYTES at a time (never whole), as a new pending upload; its size."""
+
+    @abstractmethod
+    def keep(self, name: str) -> bool:
+        """The pending upload becomes an import's file; False if it is gone (a second click got here first)."""
+
+    @abstractmethod
+    def is_pending(self, name: str) -> bool:
+        """The upload is there and still pending."""
+
+    @abstractmethod
+    def remove(self, name: str) -> None:
+        """Remove the file, pending or kept; nothing happens if it is gone."""
+
+    @abstractmethod
+    def remove_abandoned(self, max_age: int) -> int:
+        """Remove pending uploads older than max_age seconds; how many."""
+
+    @abstractmethod
+    def open(self, name: str) -> BinaryIO:
+        """The file's bytes as a stream, read as they are needed (pending or kept)."""
+
+    @contextmanager
+    def local_file(self, name: str, limit: int | None = None) -> Iterator[Path]:
+        """A file on this machine with the stored bytes (the first `limit` only, when given), for the readers
+        that need a path; removed afterwards. A store whose files are local hands out the file itself."""
+        handle, path = tempfile.mkstemp(prefix="leadcrm-", suffix=PurePosixPath(name).suffix)
+        try:
+            with os.fdopen(handle, "wb") as out, self.open(name) as source:
+                if limit is None:
+                    shutil.copyfileobj(source, out, CHUNK_BYTES)
+                else:
+                    out.write(source.read(limit))
+            yield Path(path)
+        finally:
+            os.unlink(path)
+
+
+def store() -> Store:
+    """The store UPLOAD_STORAGE names."""
+    from leadcrm.imports.upload.database_store import DatabaseStore
+    from leadcrm.imports.upload.folder_store import FolderStore
+
+    backends = {"folder": FolderStore, "database": DatabaseStore}
+    setting = current_app.config["UPLOAD_STORAGE"]
+    if setting not in backends:
+        raise RuntimeError(f"UPLOAD_STORAGE is {setting!r}; set it to one of: {', '.join(backends)}.")
+    return backends[setting]()
+
+
+def new_name(filename: str = "") -> str:
+    return secrets.token_hex(16) + (".xlsx" if filename.lower().endswith((".xlsx", ".xlsm")) else ".csv")
 
 
 @dataclass(frozen=True)
@@ -37,32 +104,11 @@ class PendingUpload:
     sheet: str | None = None  # the sheet picked in a workbook of several
 
 
-def upload_folder() -> Path:
-    return Path(current_app.config["UPLOAD_FOLDER"])
-
-
-def path_of(stored_name: str) -> Path:
-    """The stored file of an import."""
-    return upload_folder() / stored_name
-
-
-def pending_folder() -> Path:
-    return upload_folder() / "pending"
-
-
-def pending_path(stored_name: str) -> Path:
-    return pending_folder() / stored_name
-
-
 def save_upload(file: FileStorage, workspace_id: int) -> PendingUpload:
-    """Copy the upload in chunks to a new random name in the pending folder; never read it whole."""
-    folder = pending_folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    suffix = ".xlsx" if (file.filename or "").lower().endswith((".xlsx", ".xlsm")) else ".csv"
-    stored_name = secrets.token_hex(16) + suffix
-    with open(folder / stored_name, "xb") as out:
-        shutil.copyfileobj(file.stream, out, CHUNK_BYTES)
-        size = out.tell()
+    """Store the upload under a new random name (with a workbook's suffix, which its reader goes by), pending
+    its check."""
+    stored_name = new_name(file.filename or "")
+    size = store().save(file.stream, stored_name)
     return PendingUpload(stored_name, display_name(file.filename or ""), size, workspace_id)
 
 
@@ -75,35 +121,28 @@ def display_name(filename: str) -> str:
 
 
 def keep(stored_name: str) -> bool:
-    """Move a checked upload from pending into UPLOAD_FOLDER, where its import reads it; False if it is gone."""
-    try:
-        os.replace(pending_path(stored_name), path_of(stored_name))
-    except FileNotFoundError:  # a second click on the same offer got here first
-        return False
-    return True
+    """Make a checked upload its import's file; False if it is gone."""
+    return store().keep(stored_name)
 
 
 def discard(stored_name: str) -> None:
-    """Remove an upload, pending (its check failed with nothing to offer) or kept (its import was discarded
-    before it started, or was a command-line check)."""
-    pending_path(stored_name).unlink(missing_ok=True)
-    path_of(stored_name).unlink(missing_ok=True)
+    """Remove an upload (a pending one whose check failed, or a file no import needs any more)."""
+    store().remove(stored_name)
 
 
 def remove_abandoned(max_age: int = PENDING_MAX_AGE) -> int:
     """Remove pending uploads older than max_age seconds: offers nobody accepted. Returns how many."""
-    folder = pending_folder()
-    if not folder.is_dir():
-        return 0
-    cutoff, removed = time.time() - max_age, 0
-    for path in folder.iterdir():
-        try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-                removed += 1
-        except FileNotFoundError:  # another upload's sweep took it
-            pass
-    return removed
+    return store().remove_abandoned(max_age)
+
+
+def local_file(stored_name: str, limit: int | None = None):
+    """A path on this machine to read the stored file from, for the duration of a with block."""
+    return store().local_file(stored_name, limit)
+
+
+def open_stored_text(stored_name: str, encoding: str) -> IO[str]:
+    """The stored file as text for csv.reader, streamed from the store (for readers of its first rows)."""
+    return io.TextIOWrapper(store().open(stored_name), encoding=codec(encoding), errors=DECODE_ERRORS, newline="")
 
 
 def _signer() -> URLSafeTimedSerializer:
@@ -121,7 +160,7 @@ def load_pending(token: str, workspace_id: int) -> PendingUpload | None:
         pending = PendingUpload(**_signer().loads(token, max_age=PENDING_MAX_AGE))
     except (BadSignature, TypeError):
         return None
-    if pending.workspace_id != workspace_id or not pending_path(pending.stored_name).is_file():
+    if pending.workspace_id != workspace_id or not store().is_pending(pending.stored_name):
         return None
     return pending
 
@@ -132,5 +171,5 @@ def codec(encoding: str) -> str:
 
 
 def open_text(path: Path, encoding: str) -> IO[str]:
-    """Open a stored file as text for csv.reader (newline=''), in the import's encoding."""
+    """Open a local file as text for csv.reader (newline=''), in the import's encoding."""
     return open(path, encoding=codec(encoding), errors=DECODE_ERRORS, newline="")

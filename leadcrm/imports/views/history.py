@@ -9,6 +9,7 @@ from leadcrm.extensions import db
 from leadcrm.imports import lifecycle
 from leadcrm.imports.blueprint import bp
 from leadcrm.imports.upload import storage
+from leadcrm.imports.jobs import fairness
 from leadcrm.imports.views.progress import STOP_POLLING
 from leadcrm.models import LeadImport, utcnow
 from leadcrm.scoping import current_workspace_id, get_in_workspace_or_404
@@ -33,14 +34,14 @@ def index():
         per_page=HISTORY_PER_PAGE,
     )
     return render_template("imports/index.html", page=page, hidden=hidden, show_all=show_all,
-                           retention_hours=retention_hours)
+                           retention_hours=retention_hours, waiting=fairness.waiting_in(current_workspace_id()))
 
 
 @bp.get("/<int:import_id>/row")
 def row(import_id):
     """One history row, polled while its import is queued or running."""
     imp = get_in_workspace_or_404(LeadImport, import_id)
-    html = render_template("imports/_history_row.html", imp=imp)
+    html = render_template("imports/_history_row.html", imp=imp, waiting=fairness.waiting_in(imp.workspace_id))
     return html, STOP_POLLING if imp.is_finished else 200
 
 

@@ -4,6 +4,7 @@ from flask import flash, redirect, render_template, url_for
 from leadcrm.extensions import db
 from leadcrm.imports import lifecycle
 from leadcrm.imports.blueprint import bp
+from leadcrm.imports.jobs import fairness
 from leadcrm.imports.jobs.control import cancel_import
 from leadcrm.imports.mapping.fields import FIELDS
 from leadcrm.imports.results.progress import timing
@@ -80,4 +81,5 @@ def progress_context(imp: LeadImport) -> dict:
     no_worker = imp.status == lifecycle.QUEUED and not lifecycle.worker_alive()
     now = utcnow()
     stale = lifecycle.heartbeat_stale(imp, now)
-    return {"timing": timing(imp, now, stale), "no_worker": no_worker, "stale": stale, "can_undo": can_undo(imp)}
+    return {"timing": timing(imp, now, stale), "no_worker": no_worker, "stale": stale, "can_undo": can_undo(imp),
+            "waiting": fairness.waiting_for(imp)}

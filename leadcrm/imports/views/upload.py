@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from leadcrm.imports.blueprint import bp
 from leadcrm.imports.upload import sniff, storage
-from leadcrm.imports.upload.inspect import inspect
+from leadcrm.imports.upload.inspect import inspect_stored
 from leadcrm.imports.workbook.check import SheetChoice
 from leadcrm.imports.upload.accept import accept
 from leadcrm.imports.upload.forms import OfferForm, UploadForm
@@ -44,7 +44,7 @@ def retry():
 
 def _check(pending: storage.PendingUpload):
     """Create the import from a pending upload that passes the check; otherwise show the problem and its offer."""
-    result = inspect(storage.pending_path(pending.stored_name), pending.encoding, pending.delimiter, pending.sheet)
+    result = inspect_stored(pending.stored_name, pending.encoding, pending.delimiter, pending.sheet)
     if isinstance(result, SheetChoice):
         picks = [(sheet, OfferForm(formdata=None, upload=storage.sign_pending(replace(pending, sheet=sheet.name))))
                  for sheet in result.sheets]

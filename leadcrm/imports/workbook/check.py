@@ -38,13 +38,21 @@ class SheetChoice:
     sheets: list[SheetSummary]
 
 
-def is_workbook(path: Path) -> bool:
-    """An OLE file (an encrypted or 97-2003 workbook) or a zip holding xl/workbook.xml."""
+def may_be_workbook(path: Path) -> bool:
+    """The file starts as an OLE file or a zip does: what a workbook starts with (the start is enough)."""
     with open(path, "rb") as file:
         start = file.read(8)
-    if start == OLE_SIGNATURE:
-        return True
-    if not start.startswith(b"PK\x03\x04") or not zipfile.is_zipfile(path):
+    return start == OLE_SIGNATURE or start.startswith(b"PK\x03\x04")
+
+
+def is_workbook(path: Path) -> bool:
+    """An OLE file (an encrypted or 97-2003 workbook) or a zip holding xl/workbook.xml."""
+    if not may_be_workbook(path):
+        return False
+    with open(path, "rb") as file:
+        if file.read(8) == OLE_SIGNATURE:
+            return True
+    if not zipfile.is_zipfile(path):
         return False
     with zipfile.ZipFile(path) as archive:
         return "xl/workbook.xml" in archive.namelist()

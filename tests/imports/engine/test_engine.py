@@ -17,7 +17,7 @@ from leadcrm.imports.engine.writer import bulk_writer
 from leadcrm.imports.jobs.control import cancel_import
 from leadcrm.imports.jobs.enqueue import enqueue_job
 from leadcrm.imports.rows import compile_row_rules
-from leadcrm.imports.upload.storage import path_of
+from leadcrm.imports.upload import storage
 from leadcrm.models import Company, Lead, LeadImport, Tag, lead_tag
 from tests.conftest import ROOT, recorded_sql
 from tests.support.imports import (
@@ -244,7 +244,7 @@ def test_cancel_requested_before_the_worker_starts(app):
 
 def test_a_failing_job_ends_failed_with_a_message(app, run_worker):
     import_id = create_import("email\na@example.com\n", workspace())
-    path_of(get_import(import_id).stored_name).unlink()
+    storage.discard(get_import(import_id).stored_name)
     assert enqueue_job(import_id)
     result = run_worker()
     assert result.returncode == 0, result.stderr
@@ -310,6 +310,7 @@ def test_batches_cut_short_by_wide_rows_import_every_row_exactly_once(app, monke
 
 def batch_sizes(imp: LeadImport, size: int) -> list[int]:
     """The records of each batch the engine's parser makes of the import's file, in this process."""
-    path = path_of(imp.stored_name)
-    read = records(path, imp.encoding, imp.delimiter, len(imp.header), scan(path, imp.encoding))
-    return [batch.records for batch in batches_module.batches(read, compile_row_rules(imp.header, imp.mapping), size, False)]
+    with storage.local_file(imp.stored_name) as path:
+        read = records(path, imp.encoding, imp.delimiter, len(imp.header), scan(path, imp.encoding))
+        return [batch.records for batch in batches_module.batches(read, compile_row_rules(imp.header, imp.mapping),
+                                                                  size, False)]

@@ -37,7 +37,7 @@ def test_start_queues_the_import_once_with_one_job(app, run_worker):
     assert imp.queued_at is not None
     assert import_queue().job_ids == [job_id]
     job = import_queue().fetch_job(job_id)
-    assert (job.func_name, job.args) == ("leadcrm.imports.engine.process.process_import", (import_id,))
+    assert (job.func_name, job.args) == ("leadcrm.imports.jobs.run.run_import", (import_id,))
     assert job.timeout == app.config["IMPORT_JOB_TIMEOUT"]
 
     assert start_import(import_id, {"First Name": "", "Email": "email"}, {}, SKIP) is False, "a second click"

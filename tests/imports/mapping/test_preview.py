@@ -1,6 +1,6 @@
 """The mapping page's preview (mapping/preview.py) on stored files: the first rows as wide as the header,
 blank records left out, each column's examples, and the sample row as the import will save it."""
-import secrets
+import io
 
 import pytest
 
@@ -17,10 +17,8 @@ MAPPING = {"First": "first_name", "E-mail": "email", "Amount": "deal_value", "La
 
 def stored(data: bytes, encoding: str = "utf-8", delimiter: str = ",") -> LeadImport:
     """An import of the file as the upload step leaves it (not saved: the preview reads only these)."""
-    folder = storage.upload_folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    stored_name = secrets.token_hex(16) + ".csv"
-    (folder / stored_name).write_bytes(data)
+    stored_name = storage.new_name()
+    storage.store().save(io.BytesIO(data), stored_name)
     return LeadImport(stored_name=stored_name, encoding=encoding, delimiter=delimiter)
 
 

@@ -1,4 +1,4 @@
-"""storage: uploads under random names, pending until checked, signed offers, reading back as CSV rows."""
+"""storage (folder store): uploads under random names, pending until checked, signed offers, reading back as CSV rows."""
 import csv
 import io
 import os
@@ -10,6 +10,7 @@ import pytest
 from werkzeug.datastructures import FileStorage
 
 from leadcrm.imports.upload import storage
+from leadcrm.imports.upload.folder_store import FolderStore
 
 
 def upload(data: bytes, filename="leads.csv", workspace_id=1):
@@ -22,8 +23,8 @@ def test_save_upload_copies_the_file_under_a_random_name(upload_app):
     assert re.fullmatch(r"[0-9a-f]{32}\.csv", pending.stored_name)
     assert pending.original_filename == "passwd.csv"
     assert pending.size_bytes == len(data)
-    assert storage.pending_path(pending.stored_name).read_bytes() == data
-    assert os.listdir(storage.upload_folder()) == ["pending"]
+    assert (FolderStore().pending / pending.stored_name).read_bytes() == data
+    assert os.listdir(FolderStore().folder) == ["pending"]
     assert upload(b"x").stored_name != pending.stored_name
 
 
@@ -39,30 +40,30 @@ def test_display_name(sent, shown):
 def test_keep_moves_the_file_once(upload_app):
     pending = upload(b"email\na@example.com\n")
     assert storage.keep(pending.stored_name)
-    assert storage.path_of(pending.stored_name).read_bytes() == b"email\na@example.com\n"
-    assert not storage.pending_path(pending.stored_name).exists()
+    assert (FolderStore().folder / pending.stored_name).read_bytes() == b"email\na@example.com\n"
+    assert not (FolderStore().pending / pending.stored_name).exists()
     assert not storage.keep(pending.stored_name)
 
 
 def test_discard(upload_app):
     pending = upload(b"x")
     storage.discard(pending.stored_name)
-    assert os.listdir(storage.pending_folder()) == []
+    assert os.listdir(FolderStore().pending) == []
 
 
 def test_discard_removes_a_kept_upload_too(upload_app):
     pending = upload(b"x")
     assert storage.keep(pending.stored_name)
     storage.discard(pending.stored_name)
-    assert not storage.path_of(pending.stored_name).exists() and os.listdir(storage.pending_folder()) == []
+    assert os.listdir(FolderStore().folder) == ["pending"] and os.listdir(FolderStore().pending) == []
 
 
 def test_remove_abandoned_keeps_recent_pending_uploads(upload_app):
     old, recent = upload(b"old"), upload(b"recent")
     day_ago = time.time() - storage.PENDING_MAX_AGE - 60
-    os.utime(storage.pending_path(old.stored_name), (day_ago, day_ago))
+    os.utime(FolderStore().pending / old.stored_name, (day_ago, day_ago))
     assert storage.remove_abandoned() == 1
-    assert os.listdir(storage.pending_folder()) == [recent.stored_name]
+    assert os.listdir(FolderStore().pending) == [recent.stored_name]
 
 
 def test_signed_offer_round_trip(upload_app):
