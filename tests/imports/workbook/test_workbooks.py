@@ -1,8 +1,8 @@
 """Workbooks as the checks and the reader see them: each generated workbook and its one outcome."""
 import datetime
-import subprocess
 import os
 import shutil
+import subprocess
 
 import pytest
 
