@@ -263,3 +263,10 @@ def stat(page, name: str) -> int | None:
 
 def figures(page) -> dict:
     return {name: stat(page, name) for name in ("total", "processed", "successful", "skipped", "errors")}
+
+
+def show_unmapped_columns(page):
+    """Unfold the mapping page's columns set to "Do not import" (folded by default, issue 15)."""
+    unmapped = page.locator("details.unmapped-columns")
+    if unmapped.count() and not unmapped.evaluate("d => d.open"):
+        unmapped.locator("summary").click()

@@ -12,7 +12,7 @@ FINISHED_IMPORT_PAGES = {
     "imports.index": 200, "imports.new": 200, "imports.show": 200, "imports.progress": 286, "imports.row": 286,
     "imports.issues": 200, "imports.report": 200, "imports.confirm_undo": 200, "imports.mapping": 303,
     "imports.summary_fragment": 200, "imports.changes": 200, "imports.changes_report": 200,
-    "leads.index": 200, "leads.export": 200,
+    "leads.index": 200, "leads.export": 200, "leads.show": 200,
 }
 
 

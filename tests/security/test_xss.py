@@ -5,6 +5,8 @@ import re
 from flask import url_for
 from markupsafe import escape
 
+from leadcrm.extensions import db
+from leadcrm.models import Lead
 from tests.security.conftest import answer_of
 from tests.support.csvfiles import IMG, SCRIPT, XSS_FILENAME, xss_csv
 from tests.support.wizard import import_id_of, import_row, mapping_form, parse, start_import, upload
@@ -53,8 +55,11 @@ def test_payloads_are_escaped_on_every_page(app, auth_client, run_worker):
     row = import_row(app, import_id)
     assert (row.status, row.successful, row.skipped) == ("completed", expected.successful, expected.skipped)
 
+    with app.app_context():
+        lead_id = db.session.scalar(db.select(Lead.id).filter_by(import_id=import_id).order_by(Lead.id).limit(1))
+    ids = {"import_id": import_id, "lead_id": lead_id}  # the lead page shows a lead of the import
     with app.test_request_context():
-        urls = [(rule.endpoint, url_for(rule.endpoint, **{arg: import_id for arg in rule.arguments}))
+        urls = [(rule.endpoint, url_for(rule.endpoint, **{arg: ids[arg] for arg in rule.arguments}))
                 for rule in app.url_map.iter_rules()
                 if rule.endpoint.startswith(("imports.", "leads.")) and "GET" in rule.methods]
     pages = {}
