@@ -19,6 +19,19 @@ def test_a_running_import_with_its_total_known():
     assert timing(imp, NOW) == Timing(percent=25, rows_per_second=25.0, seconds_left=30.0, elapsed_seconds=None)
 
 
+def test_the_rate_is_that_of_the_last_heartbeat_and_the_time_left_counts_down_from_it():
+    imp = an_import("running", total_rows=1000, processed=250, started_at=NOW - timedelta(seconds=14),
+                    heartbeat_at=NOW - timedelta(seconds=4))
+    assert timing(imp, NOW) == Timing(percent=25, rows_per_second=25.0, seconds_left=26.0, elapsed_seconds=None)
+
+
+def test_a_stale_import_has_no_rate_and_no_time_left():
+    imp = an_import("running", total_rows=1000, processed=250, started_at=NOW - timedelta(seconds=90),
+                    heartbeat_at=NOW - timedelta(seconds=80))
+    assert timing(imp, NOW, stale=True) == Timing(percent=25, rows_per_second=None, seconds_left=None,
+                                                  elapsed_seconds=None)
+
+
 def test_a_running_import_still_counting_its_rows():
     imp = an_import("running", processed=0, started_at=NOW - timedelta(seconds=3))
     assert timing(imp, NOW) == Timing(None, None, None, None)

@@ -169,6 +169,7 @@ def test_an_upload_never_started_can_be_discarded_with_its_file_and_checks(app, 
     row = re.search(rf'<tr id="import-{upload}-row".*?</tr>', auth_client.get("/imports/").get_data(as_text=True),
                     re.S).group(0)
     assert f'<form method="post" action="/imports/{upload}/discard" data-discard>' in row
+    assert 'data-discard' in auth_client.get(f"/imports/{upload}").get_data(as_text=True)
     response = auth_client.post(f"/imports/{upload}/discard")
     assert response.status_code == 303 and response.headers["Location"] == "/imports/"
     assert "Discarded the upload of never.csv." in auth_client.get("/imports/").get_data(as_text=True)
