@@ -91,4 +91,4 @@ def test_a_queued_import_with_room_does_not_say_waiting(auth_client, user):
     running(user["workspace_id"])
     queued = create_import(FILE, user["workspace_id"])
     progress = auth_client.get(f"/imports/{queued}/progress", headers={"HX-Request": "true"}).get_data(as_text=True)
-    assert "data-status=\"queued\"" in progress and "waiting:" not in progress
+    assert "data-status=\"queued\"" in progress and "of your imports" not in progress
