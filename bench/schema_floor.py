@@ -67,9 +67,9 @@ def pg(url, n, companies, tags, leads, links):
         imp = cur.execute(
             "INSERT INTO lead_import (workspace_id, status, created_at, original_filename, stored_name, size_bytes,"
             " encoding, delimiter, header, attempt, cancel_requested, checkpoint_rows, processed, successful, skipped, errors,"
-            " existing_leads, blank_cells, tag_mode, updated)"
+            " existing_leads, blank_cells, tag_mode, updated, origin)"
             " VALUES (%s, 'running', now(), 'f.csv', 'x', 0, 'utf-8', ',', '[]', 1, false, 0, 0, 0, 0, 0, 'skip', 'leave',"
-            " 'add', 0) RETURNING id",
+            " 'add', 0, 'cli') RETURNING id",
             (ws,)).fetchone()[0]
         conn.commit()
         t = time.perf_counter()
@@ -104,9 +104,9 @@ def sqlite(url, n, companies, tags, leads, links):
     imp = conn.execute(
         "INSERT INTO lead_import (workspace_id, status, created_at, original_filename, stored_name, size_bytes,"
         " encoding, delimiter, header, attempt, cancel_requested, checkpoint_rows, processed, successful, skipped, errors,"
-        " existing_leads, blank_cells, tag_mode, updated)"
+        " existing_leads, blank_cells, tag_mode, updated, origin)"
         " VALUES (?, 'running', '2026-12-01', 'f.csv', 'x', 0, 'utf-8', ',', '[]', 1, 0, 0, 0, 0, 0, 0, 'skip', 'leave',"
-        " 'add', 0) RETURNING id",
+        " 'add', 0, 'cli') RETURNING id",
         (ws,)).fetchone()[0]
     conn.commit()
     t = time.perf_counter()
