@@ -2,14 +2,19 @@
 CSV as Start Import leaves it (stored file, header, mapping, status queued), and what the engine recorded."""
 import csv
 import io
+import os
+import threading
 
+import psutil
 from sqlalchemy import func, select
 
 from leadcrm.extensions import db
+from leadcrm.imports.engine.process import process_import
 from leadcrm.imports.mapping.fields import guess_mapping
 from leadcrm.imports.upload import storage
 from leadcrm.keys import name_key
 from leadcrm.models import ImportRowIssue, Lead, LeadImport, Workspace, utcnow
+from tests.support.servers import wait_until
 
 HEADER = "first_name,last_name,email,phone,company,status,source,lead_score,deal_value,tags,notes"
 
@@ -81,3 +86,27 @@ def assert_counts_add_up(imp: LeadImport) -> None:
     assert imp.total_rows == imp.processed
     assert lead_count(import_id=imp.id) == imp.successful
     assert len(issues(imp.id)) == imp.skipped + imp.errors
+
+
+def kill_the_parser_mid_import(app, import_id: int, signal_number: int, timeout: float) -> Exception:
+    """Run the import in a thread of this process, send the signal to the parser child it forks once the
+    first batch is committed, and return what the engine raised (the import is marked failed by then)."""
+    outcome = {}
+
+    def run():
+        with app.app_context():
+            try:
+                process_import(import_id)
+            except Exception as error:  # the engine marks the import failed, then re-raises
+                outcome["error"] = error
+
+    importer = threading.Thread(target=run)
+    importer.start()
+    try:
+        wait_until(lambda: get_import(import_id).processed > 0, timeout, message="the first commit")
+        this = psutil.Process()
+        [parser] = [child for child in this.children() if child.cmdline() == this.cmdline()]  # forked: same command
+        os.kill(parser.pid, signal_number)
+    finally:
+        importer.join(timeout)
+    return outcome["error"]

@@ -1,12 +1,9 @@
 """Exactly once through crashes: a worker killed with SIGKILL in the middle of a large import, and the
 engine's parser process killed, each end with exactly the leads of a clean import (real workers)."""
-import os
 import signal
 import subprocess
 import sys
-import threading
 
-import psutil
 import pytest
 from sqlalchemy import select
 
@@ -21,6 +18,7 @@ from tests.support.imports import (
     create_import,
     get_import,
     issues,
+    kill_the_parser_mid_import,
     lead_count,
     workspace,
 )
@@ -78,26 +76,8 @@ def test_a_killed_parser_fails_the_import_with_a_message_and_re_queue_resumes_it
     data = csv_path.read_bytes()
     import_id = create_import(data, workspace("Acme"))
     app.config["IMPORT_BATCH_SIZE"] = 1000
-    outcome = {}
-
-    def run():
-        with app.app_context():
-            try:
-                process_import(import_id)
-            except Exception as error:  # the engine marks the import failed, then re-raises
-                outcome["error"] = error
-
-    importer = threading.Thread(target=run)
-    importer.start()
-    try:
-        wait_until(lambda: get_import(import_id).processed > 0, 60, message="the first commit")
-        this = psutil.Process()
-        parsers = [child for child in this.children() if child.cmdline() == this.cmdline()]  # forked: same command
-        assert len(parsers) == 1
-        os.kill(parsers[0].pid, signal.SIGKILL)
-    finally:
-        importer.join(60)
-    assert type(outcome["error"]).__name__ == "ParserStopped"
+    error = kill_the_parser_mid_import(app, import_id, signal.SIGKILL, 60)
+    assert type(error).__name__ == "ParserStopped"
     failed = get_import(import_id)
     assert failed.status == "failed" and 0 < failed.processed < failed.total_rows
     assert "stopped unexpectedly (exit code -9)" in failed.error_message
