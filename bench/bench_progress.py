@@ -104,7 +104,7 @@ def poll(port, path, cookie, count, interval, start, latencies, failures):
             conn.request("GET", path, headers=headers)
             response = conn.getresponse()
             body = response.read()
-            ok = response.status == 200 and b'data-stat="processed">41000<' in body
+            ok = response.status == 200 and b'data-stat="processed">41,000<' in body
         except OSError:
             conn.close()
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
