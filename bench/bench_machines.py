@@ -53,7 +53,7 @@ ids = []
 for name in ("Alpha", "Beta"):
     user = create_user(f"{name.lower()}@example.com", "benchmark password", name)
     choices = {"existing_leads": "skip", "blank_cells": "leave", "tag_mode": "add"}
-    _, run_id = _create_import(Path(sys.argv[1]), user.workspace_id, (), choices, None, False)
+    _, run_id = _create_import(Path(sys.argv[1]), user.workspace_id, (), choices, (None, None), None, None, False)
     ids.append(run_id)
 for run_id in ids:
     enqueue_job(run_id)

@@ -80,6 +80,12 @@ class Batch:
     issues: list[RowIssue] = field(default_factory=list)
 
 
+def problem_issue(line: int, problem: Invalid, values: list[str], clean_values: bool) -> RowIssue:
+    """The issue of a record the reader could not hand to the row rules (its values made storable when
+    the file has undecodable bytes or NUL somewhere)."""
+    return RowIssue.of(line, problem, values_json([readable(v) for v in values] if clean_values else values))
+
+
 def batches(records: Iterable[tuple[int, list[str], Invalid | None]], apply, size: int,
             clean_values: bool, given=None) -> Iterator[Batch]:
     """Apply the row rules (rows.compile_row_rules) to each record and yield batches of `size` records,
@@ -99,8 +105,7 @@ def batches(records: Iterable[tuple[int, list[str], Invalid | None]], apply, siz
         batch.last_line = line
         text += sum(map(len, values))
         if problem is not None:
-            batch.issues.append(RowIssue.of(line, problem,
-                                            values_json([readable(v) for v in values] if clean_values else values)))
+            batch.issues.append(problem_issue(line, problem, values, clean_values))
             lead = None
         else:
             lead = apply(values)

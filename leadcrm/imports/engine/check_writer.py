@@ -1,18 +1,41 @@
 """A check of the whole file: each batch decided as the import would decide it, without writing a lead,
-company, tag or link. Its own results are kept under the check's id: the row issues, the changes an
-update would make (lead_change), and the emails its rows have decided (import_seen_email), which stand
-in for the leads the import would have created.
+company, tag or link. Its own results are kept under the check's id: the row issues, and in update
+mode the changes an update would make (lead_change) and the emails its rows have decided
+(import_seen_email), which stand in for the leads the import would have created. A check that skips
+existing leads has its rows decided in the parsing process (check_rows.py) and only stores their issues.
 """
 from sqlalchemy import Connection
 
 from leadcrm.imports.engine.batches import LEAD_WIDTH, Batch
+from leadcrm.imports.engine.check_rows import CheckedBatch
 from leadcrm.imports.engine.decisions import decide, emails_of, lead_starts
 from leadcrm.imports.engine.writer import Matches, Outcome, bulk_writer
 from leadcrm.imports.lifecycle import Claimed
 
 
+def _errors(issues) -> int:
+    return sum(1 for issue in issues if issue.kind == "error")
+
+
+class DecidedCheckWriter:
+    """Stores the issues of the batches of one check that skips existing leads."""
+
+    def __init__(self, conn: Connection, claimed: Claimed):
+        self.conn, self.import_id = conn, claimed.id
+        self.bulk = bulk_writer(conn)
+
+    def forget(self) -> None:
+        """Nothing is kept between batches."""
+
+    def write(self, batch: CheckedBatch, now) -> Outcome:
+        if batch.issues:
+            self.bulk.insert_issues(self.conn, self.import_id, batch.issues)
+        errors = _errors(batch.issues)
+        return Outcome(batch.new, 0, batch.records - batch.new - errors, errors)
+
+
 class CheckWriter:
-    """Decides the batches of one check on one connection."""
+    """Decides the batches of one check that updates existing leads on one connection."""
 
     def __init__(self, conn: Connection, claimed: Claimed):
         self.conn, self.workspace_id, self.import_id = conn, claimed.workspace_id, claimed.id
@@ -42,6 +65,6 @@ class CheckWriter:
         issues = batch.issues + decisions.issues
         if issues:
             self.bulk.insert_issues(self.conn, self.import_id, issues)
-        errors = sum(1 for issue in batch.issues if issue.kind == "error")
+        errors = _errors(batch.issues)
         successful = len(batch.leads) // LEAD_WIDTH - len(decided) + len(updates)
         return Outcome(successful, len(updates), batch.records - successful - errors, errors)

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, delete, select
 
 from leadcrm.extensions import db
 from leadcrm.imports import lifecycle
+from leadcrm.imports.engine import check_rows
 from leadcrm.imports.engine.batches import batches
 from leadcrm.imports.engine.prefetch import Prefetch
 from leadcrm.imports.engine.reader import count_records, records, scan
@@ -38,11 +39,12 @@ def process_import(import_id: int, fork: bool = True, limit: int | None = None, 
     a check in the request run their import at once.
     """
     with db.engine.connect() as conn:
-        bulk_writer(conn).tune(conn)
         claimed = lifecycle.claim(conn, import_id, limit, job_id)
         conn.commit()
         if claimed is None:
             return {"import_id": import_id, "status": "not claimed"}
+        if claimed.check_of_id is None:  # a check writes too little to need it, and has the memory of its email keys to hold
+            bulk_writer(conn).tune(conn)
         thresholds = gc.get_threshold()
         gc.set_threshold(*_GC_THRESHOLDS)
         try:
@@ -81,29 +83,46 @@ def _run(conn: Connection, claimed: Claimed, batch_size: int, fork: bool) -> str
 def _run_file(conn: Connection, claimed: Claimed, path, batch_size: int, fork: bool) -> str:
     header = list(claimed.header)
     apply = compile_row_rules(header, claimed.mapping or {}, claimed.defaults, claimed.rules)
-    given = compile_given_fields(header, claimed.mapping or {}) if claimed.existing_leads == "update" else None
     if _fenced_commit(conn, claimed) is Signal.CANCEL:
         return _finish(conn, claimed, lifecycle.CANCELLED)
 
+    total, seen = None, None
     if claimed.sheet is None:
         traits = scan(path, claimed.encoding)
         total = count_records(path, claimed.encoding, claimed.delimiter, lambda: _fenced_commit(conn, claimed))
         _fenced_commit(conn, claimed, total_rows=total)
+        clean_values = traits.undecodable or traits.nul
 
-        def parsed():
-            rows = records(path, claimed.encoding, claimed.delimiter, len(header), traits, skip=claimed.checkpoint_rows)
-            return batches(rows, apply, batch_size, traits.undecodable or traits.nul, given)
+        def rows(skip: int):
+            return records(path, claimed.encoding, claimed.delimiter, len(header), traits, skip=skip)
     else:
-        def parsed():
-            # A workbook is read by native code: counted too in the child, whose first item is the total.
+        clean_values = False
+
+        def rows(skip: int):
+            return workbook_reader.records(path, claimed.sheet, header, skip=skip)
+
+    if claimed.check_of_id is not None and claimed.existing_leads != "update":
+        seen = check_rows.workspace_keys(conn, claimed.workspace_id, total or 0)
+
+        def decided():  # from the file's first row: the emails of the rows before the checkpoint are met again
+            return check_rows.checked_batches(rows(0), apply, batch_size, clean_values, seen, claimed.checkpoint_rows)
+    else:
+        given = compile_given_fields(header, claimed.mapping or {}) if claimed.existing_leads == "update" else None
+
+        def decided():
+            return batches(rows(claimed.checkpoint_rows), apply, batch_size, clean_values, given)
+
+    def parsed():
+        if total is None:  # a workbook is read by native code: counted too in the child, whose first item is the total
             yield workbook_reader.count_records(path, claimed.sheet, len(header))
-            rows = workbook_reader.records(path, claimed.sheet, header, skip=claimed.checkpoint_rows)
-            yield from batches(rows, apply, batch_size, False, given)
+        yield from decided()
 
     transactions = Transactions(conn, claimed)
     with Prefetch(parsed, fork) as prefetch:
+        if seen is not None and fork:
+            seen.release()  # the child has its own copy
         pending = iter(prefetch)
-        if claimed.sheet is not None:
+        if total is None:
             prefetch.wait(lambda: _fenced_commit(conn, claimed))
             _fenced_commit(conn, claimed, total_rows=next(pending))
         for batch in pending:

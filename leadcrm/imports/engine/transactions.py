@@ -7,7 +7,8 @@ from sqlalchemy.exc import OperationalError
 
 from leadcrm.imports import lifecycle
 from leadcrm.imports.engine.batches import Batch
-from leadcrm.imports.engine.check_writer import CheckWriter
+from leadcrm.imports.engine.check_rows import CheckedBatch
+from leadcrm.imports.engine.check_writer import CheckWriter, DecidedCheckWriter
 from leadcrm.imports.engine.writer import BatchWriter, Outcome
 from leadcrm.imports.lifecycle import Claimed, Signal
 from leadcrm.models import LeadImport, utcnow
@@ -45,11 +46,14 @@ class Transactions:
 
     def __init__(self, conn: Connection, claimed: Claimed):
         self.conn, self.claimed = conn, claimed
-        self.writer = (CheckWriter if claimed.check_of_id else BatchWriter)(conn, claimed)
+        if claimed.check_of_id is None:
+            self.writer = BatchWriter(conn, claimed)
+        else:
+            self.writer = (CheckWriter if claimed.existing_leads == "update" else DecidedCheckWriter)(conn, claimed)
         self.batches_per_commit = self.writer.bulk.BATCHES_PER_COMMIT
         self.uncommitted = _Uncommitted()
 
-    def write(self, batch: Batch) -> Signal:
+    def write(self, batch: Batch | CheckedBatch) -> Signal:
         """Write the batch in the open transaction, and commit once it holds batches_per_commit batches."""
         conn, uncommitted = self.conn, self.uncommitted
         # The bulk writers use the driver's connection: its errors reach here unwrapped by SQLAlchemy.

@@ -1,6 +1,7 @@
 """A check of the whole file predicts the import exactly (figures, row issues, changes), on real SQLite and
 PostgreSQL, writes no lead, company, tag or link, and is recovered like an import when its worker dies."""
 import codecs
+import signal
 
 import pytest
 from sqlalchemy import func, select
@@ -8,8 +9,9 @@ from sqlalchemy import func, select
 from leadcrm.extensions import db
 from leadcrm.imports import lifecycle
 from leadcrm.imports.engine.process import process_import
+from leadcrm.imports.jobs.control import requeue_import
 from leadcrm.models import Company, ImportRowIssue, ImportSeenEmail, Lead, LeadChange, LeadImport, Tag, lead_tag
-from tests.support.imports import create_import, get_import, issues, workspace
+from tests.support.imports import create_import, get_import, issues, kill_the_parser_mid_import, workspace
 
 EXISTING = "first_name,email,phone,status,tags,company\nOld,old@example.com,1,new,vip,Acme\nKeep,keep@example.com,2,lost,,\n"
 FILE = "\r\n".join([
@@ -138,3 +140,29 @@ def test_no_check_once_the_import_has_started(app):
     start(import_id, MODES[0])
     imp = get_import(import_id)
     assert lifecycle.start_check(db.session, import_id, imp.mapping, imp.defaults, MODES[0]) is None
+
+
+@pytest.mark.parametrize("choices", MODES[:2], ids=["skip", "update"])
+def test_a_check_whose_parser_was_killed_resumes_to_the_figures_of_a_clean_check(app, tmp_path, choices):
+    """A resumed check meets the emails of the rows before its checkpoint again: rows after it that repeat
+    them are still duplicates of the file, as in a check run in one go."""
+    ws = workspace()
+    repeated = "".join(f"Again,lead{n}@example.com,1,new,,,\n" for n in range(0, 30_000, 7))
+    body = "".join(f"Lead,lead{n}@example.com,{n},new,,,\n" for n in range(30_000)) + repeated
+    process_import(create_import("email\nlead5@example.com\n", ws))
+    import_id = uploaded("first_name,email,phone,status,tags,company,notes\n" + body, ws)
+    app.config["IMPORT_BATCH_SIZE"] = 500
+    imp = get_import(import_id)
+    killed = lifecycle.start_check(db.session, import_id, imp.mapping, imp.defaults, choices)
+    db.session.commit()
+    assert type(kill_the_parser_mid_import(app, killed.id, signal.SIGKILL, 60)).__name__ == "ParserStopped"
+    assert 0 < get_import(killed.id).checkpoint_rows < 30_000
+    assert requeue_import(killed.id)
+    assert process_import(killed.id)["status"] == "completed"
+    clean = check(import_id, choices)
+    resumed = get_import(killed.id)
+    assert figures(resumed) == figures(clean)
+    assert issues(resumed.id) == issues(clean.id)
+    update = choices["existing_leads"] == "update"
+    assert (resumed.updated, resumed.skipped) == (1, len(range(0, 30_000, 7))) if update \
+        else (0, 1 + len(range(0, 30_000, 7)))
