@@ -6,14 +6,15 @@ unique index and import_seen_email). A check writes no lead: it holds the email 
 SeenKeys instead, the workspace's keys put in first, and decides a row as decisions.decide does for the
 import: an email a lead of the workspace holds is existing_email, the email of an earlier new lead of
 the file is repeated_email naming that lead's line. A check that updates existing leads needs their
-values: it goes through batches.py and check_writer.CheckWriter like the import.
+values, and a check of a small file in the request must not read every key of the workspace first: they
+go through batches.py and check_writer.CheckWriter, batch by batch, like the import.
 """
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
 from sqlalchemy import Connection, func, select
 
-from leadcrm.imports.engine.batches import RowIssue, problem_issue, values_json
+from leadcrm.imports.engine.batches import BATCH_TEXT_LIMIT, RowIssue, problem_issue, values_json
 from leadcrm.imports.engine.decisions import reason
 from leadcrm.imports.engine.seen_keys import EXISTING, SeenKeys
 from leadcrm.imports.rows import Invalid
@@ -44,7 +45,7 @@ def checked_batches(records: Iterable[tuple[int, list[str], Invalid | None]], ap
     """Decide each record (from the file's first) as the import would, in batches of `size` records.
     The first `skip` records were decided by an earlier attempt: their emails are only met again."""
     first_line = seen.first_line
-    batch = CheckedBatch()
+    batch, text = CheckedBatch(), 0
     for number, (line, values, problem) in enumerate(records, 1):
         lead = apply(values) if problem is None else None
         if number <= skip:
@@ -52,20 +53,23 @@ def checked_batches(records: Iterable[tuple[int, list[str], Invalid | None]], ap
                 first_line(lead.email_key, line)
             continue
         batch.records += 1
+        issue = None
         if problem is not None:
-            batch.issues.append(problem_issue(line, problem, values, clean_values))
+            issue = problem_issue(line, problem, values, clean_values)
         elif type(lead) is Invalid:
-            batch.issues.append(RowIssue.of(line, lead, values_json(values)))
+            issue = RowIssue.of(line, lead, values_json(values))
         else:
             earlier = line if lead.email_key is None else first_line(lead.email_key, line)
             if earlier == line:
                 batch.new += 1
             else:
                 code = "existing_email" if earlier == EXISTING else "repeated_email"
-                batch.issues.append(RowIssue(line, "duplicate", code, None,
-                                             reason(code, lead.email, earlier), values_json(values)))
-        if batch.records == size:
+                issue = RowIssue(line, "duplicate", code, None, reason(code, lead.email, earlier), values_json(values))
+        if issue is not None:
+            batch.issues.append(issue)
+            text += len(issue.values)
+        if batch.records == size or text >= BATCH_TEXT_LIMIT:  # the issues' values held stay bounded, as in batches.py
             yield batch
-            batch = CheckedBatch()
+            batch, text = CheckedBatch(), 0
     if batch.records:
         yield batch

@@ -101,7 +101,9 @@ def _run_file(conn: Connection, claimed: Claimed, path, batch_size: int, fork: b
         def rows(skip: int):
             return workbook_reader.records(path, claimed.sheet, header, skip=skip)
 
-    if claimed.check_of_id is not None and claimed.existing_leads != "update":
+    # A check in the request (a small file) is decided batch by batch instead: it must not read the keys
+    # of every lead of the workspace first.
+    if claimed.check_of_id is not None and claimed.existing_leads != "update" and fork:
         seen = check_rows.workspace_keys(conn, claimed.workspace_id, total or 0)
 
         def decided():  # from the file's first row: the emails of the rows before the checkpoint are met again
@@ -117,9 +119,9 @@ def _run_file(conn: Connection, claimed: Claimed, path, batch_size: int, fork: b
             yield workbook_reader.count_records(path, claimed.sheet, len(header))
         yield from decided()
 
-    transactions = Transactions(conn, claimed)
+    transactions = Transactions(conn, claimed, decided=seen is not None)
     with Prefetch(parsed, fork) as prefetch:
-        if seen is not None and fork:
+        if seen is not None:
             seen.release()  # the child has its own copy
         pending = iter(prefetch)
         if total is None:

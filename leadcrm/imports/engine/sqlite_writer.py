@@ -51,7 +51,9 @@ _CURRENT_TAGS = (
     "SELECT json_group_array(json_array(lead_tag.lead_id, tag.id, tag.name_key, tag.name)) FROM lead_tag"
     " JOIN tag ON tag.id = lead_tag.tag_id WHERE lead_tag.lead_id IN (SELECT value FROM json_each(?))"
 )
-_DELETE_LINKS = "DELETE FROM lead_tag WHERE (lead_id, tag_id) IN (VALUES {values})"
+# Through the rowids the primary key finds: with "(lead_id, tag_id) IN (VALUES …)" SQLite scans the whole table.
+_DELETE_LINKS = ("DELETE FROM lead_tag WHERE rowid IN (SELECT lead_tag.rowid FROM (VALUES {values}) AS v"
+                 " JOIN lead_tag ON lead_tag.lead_id = v.column1 AND lead_tag.tag_id = v.column2)")
 _ADD_LINKS = "INSERT INTO lead_tag (lead_id, tag_id) VALUES {values} ON CONFLICT DO NOTHING"
 _INSERT_CHANGES = ("INSERT INTO lead_change (import_id, lead_id, line, field, before, after)"
                    " SELECT ?, * FROM (VALUES {values})")

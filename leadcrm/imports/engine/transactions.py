@@ -44,12 +44,13 @@ class Transactions:
     """Writes an import's batches (a check's: decides them), BATCHES_PER_COMMIT of its bulk writer to a
     transaction."""
 
-    def __init__(self, conn: Connection, claimed: Claimed):
+    def __init__(self, conn: Connection, claimed: Claimed, decided: bool = False):
+        """decided: a check whose rows the parser decided (check_rows.py), so only their issues are stored."""
         self.conn, self.claimed = conn, claimed
         if claimed.check_of_id is None:
             self.writer = BatchWriter(conn, claimed)
         else:
-            self.writer = (CheckWriter if claimed.existing_leads == "update" else DecidedCheckWriter)(conn, claimed)
+            self.writer = (DecidedCheckWriter if decided else CheckWriter)(conn, claimed)
         self.batches_per_commit = self.writer.bulk.BATCHES_PER_COMMIT
         self.uncommitted = _Uncommitted()
 

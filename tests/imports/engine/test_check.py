@@ -48,11 +48,12 @@ def uploaded(text: str | bytes, ws: int) -> int:
     return import_id
 
 
-def check(import_id: int, choices: dict) -> LeadImport:
+def check(import_id: int, choices: dict, fork: bool = True) -> LeadImport:
+    """fork=False: as a check in the request runs (a small file), batch by batch in the writing process."""
     imp = get_import(import_id)
     check = lifecycle.start_check(db.session, import_id, imp.mapping, imp.defaults, choices)
     db.session.commit()
-    assert process_import(check.id)["status"] == "completed"
+    assert process_import(check.id, fork=fork)["status"] == "completed"
     return get_import(check.id)
 
 
@@ -79,13 +80,14 @@ def written() -> tuple:
 
 @pytest.mark.parametrize("choices", MODES, ids=["skip", "update", "update-clear-replace"])
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig"])
-def test_the_check_predicts_the_import_exactly(app, choices, encoding):
+@pytest.mark.parametrize("fork", [True, False], ids=["queued", "in-request"])
+def test_the_check_predicts_the_import_exactly(app, choices, encoding, fork):
     ws = workspace()
     process_import(create_import(EXISTING, ws))
     app.config["IMPORT_BATCH_SIZE"] = 3  # decisions across batches too
     import_id = uploaded(codecs.encode(FILE, encoding), ws)
     before = written()
-    checked = check(import_id, choices)
+    checked = check(import_id, choices, fork)
     assert written() == before, "a check writes no lead, company, tag or link"
     assert db.session.scalar(select(func.count()).select_from(ImportSeenEmail)) == 0, "its working set is gone"
     imported = start(import_id, choices)
