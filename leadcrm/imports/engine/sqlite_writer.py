@@ -32,12 +32,11 @@ _INSERT_LEADS = (
     f"INSERT INTO lead (workspace_id, import_id, created_at, {', '.join(LEAD_COLUMNS)}) "
     "SELECT ?, ?, ?, * FROM (VALUES {values}) WHERE true ON CONFLICT (workspace_id, email_key) DO NOTHING"
 )
-_NEW_LEADS = "SELECT group_concat(import_line) FROM lead WHERE import_id = ? AND import_line BETWEEN ? AND ?"
-# Rows whose lead was not inserted find no lead of this import on their line and drop out.
-_INSERT_LINKS = (
-    "INSERT INTO lead_tag (lead_id, tag_id) SELECT lead.id, v.column2 FROM (VALUES {values}) AS v "
-    "JOIN lead ON lead.import_id = ? AND lead.import_line = v.column1"
-)
+_NEW_LEADS = ("SELECT group_concat(import_line || ',' || id) FROM lead"
+              " WHERE import_id = ? AND import_line BETWEEN ? AND ?")
+# With the new leads' ids at hand, each link is a plain primary-key insert (joining lead on its line instead
+# cost a search of the (import_id, import_line) index per link: a sixth of the import's time).
+_INSERT_LINKS = "INSERT INTO lead_tag (lead_id, tag_id) VALUES {values}"
 _UPDATE_LEADS = (
     f"UPDATE lead SET {', '.join(f'{name} = v.column{i}' for i, name in enumerate(UPDATED_COLUMNS, 2))}"
     " FROM (VALUES {values}) AS v WHERE lead.id = v.column1"
@@ -94,9 +93,12 @@ def insert_leads(conn: Connection, workspace_id: int, import_id: int, now, leads
     # SQLAlchemy stores SQLite datetimes as this text.
     created = now.strftime("%Y-%m-%d %H:%M:%S.%f")
     _run(raw, _INSERT_LEADS, leads, LEAD_WIDTH, (workspace_id, import_id, created), ())
-    _run(raw, _INSERT_LINKS, [value for line, tag in links for value in (line, tag_ids[tag])], 2, (), (import_id,))
-    new_lines = raw.execute(_NEW_LEADS, (import_id, *lines)).fetchone()[0]
-    return set(map(int, new_lines.split(","))) if new_lines else set()
+    pairs = raw.execute(_NEW_LEADS, (import_id, *lines)).fetchone()[0]
+    numbers = list(map(int, pairs.split(","))) if pairs else []
+    ids = dict(zip(numbers[::2], numbers[1::2]))  # line → id; rows the unique index refused have none
+    _run(raw, _INSERT_LINKS, [value for line, tag in links if line in ids for value in (ids[line], tag_ids[tag])],
+         2, (), ())
+    return ids.keys()
 
 
 def ensure_names(conn: Connection, table: str, workspace_id: int, names: list[tuple[str, str]]) -> list[tuple[str, int]]:
