@@ -59,9 +59,13 @@ def test_an_import_started_in_the_web_is_resumed_on_another_machine_exactly_once
         second = workers.start(**machine(tmp_path, "two", IMPORT_BATCH_SIZE="500", IMPORT_STALE_SECONDS="3",
                                          IMPORT_RECOVERY_INTERVAL="2"))
         wait_until(lambda: get_import(import_id).status in ("completed", "failed"), 300, message="the resumed import")
-        workers.kill_group(second, signal.SIGTERM)
         resumed = get_import(import_id)
         assert (resumed.status, resumed.attempt) == ("completed", 2), workers.logs()
+        # The job removes the file after it has committed the import's end: stopping the worker sooner would cut that.
+        wait_until(lambda: not db.session.scalar(select(func.count()).select_from(StoredUpload)
+                                                 .filter_by(name=resumed.stored_name)), 30,
+                   message="the job to remove the import's file")
+        workers.kill_group(second, signal.SIGTERM)
 
         # The same file started in another workspace and run here, as a clean reference.
         reference_id = import_file(other_client, "leads.csv", data)
