@@ -98,7 +98,7 @@ def insert_leads(conn: Connection, workspace_id: int, import_id: int, now, leads
     ids = dict(zip(numbers[::2], numbers[1::2]))  # line → id; rows the unique index refused have none
     _run(raw, _INSERT_LINKS, [value for line, tag in links if line in ids for value in (ids[line], tag_ids[tag])],
          2, (), ())
-    return ids.keys()
+    return set(ids)
 
 
 def ensure_names(conn: Connection, table: str, workspace_id: int, names: list[tuple[str, str]]) -> list[tuple[str, int]]:

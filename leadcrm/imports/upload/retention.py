@@ -4,10 +4,11 @@ the error report read the database, never the file, so a finished import's file 
 from sqlalchemy import exists, select
 
 from leadcrm.extensions import db
+from leadcrm.imports import lifecycle
 from leadcrm.imports.upload import storage
 from leadcrm.models import LeadImport
 
-NEEDS_FILE = ("uploaded", "queued", "running", "failed")
+NEEDS_FILE = (lifecycle.UPLOADED, lifecycle.QUEUED, lifecycle.RUNNING, lifecycle.FAILED)
 
 
 def release(stored_name: str) -> bool:

@@ -41,7 +41,8 @@ def index():
 def row(import_id):
     """One history row, polled while its import is queued or running."""
     imp = get_in_workspace_or_404(LeadImport, import_id)
-    html = render_template("imports/_history_row.html", imp=imp, waiting=fairness.waiting_in(imp.workspace_id))
+    # Only a queued import can be waiting: a running row's poll asks nothing more of the database.
+    html = render_template("imports/_history_row.html", imp=imp, waiting={imp.id: fairness.waiting_for(imp)})
     return html, STOP_POLLING if imp.is_finished else 200
 
 
