@@ -93,31 +93,33 @@ def _run_file(conn: Connection, claimed: Claimed, path, batch_size: int, fork: b
         _fenced_commit(conn, claimed, total_rows=total)
         clean_values = traits.undecodable or traits.nul
 
-        def rows(skip: int):
+        def csv_rows(skip: int):
             return records(path, claimed.encoding, claimed.delimiter, len(header), traits, skip=skip)
     else:
         clean_values = False
-
-        def rows(skip: int):
-            return workbook_reader.records(path, claimed.sheet, header, skip=skip)
 
     # A check in the request (a small file) is decided batch by batch instead: it must not read the keys
     # of every lead of the workspace first.
     if claimed.check_of_id is not None and claimed.existing_leads != "update" and fork:
         seen = check_rows.workspace_keys(conn, claimed.workspace_id, total or 0)
 
-        def decided():  # from the file's first row: the emails of the rows before the checkpoint are met again
+        def decided(rows):  # from the file's first row: the emails of the rows before the checkpoint are met again
             return check_rows.checked_batches(rows(0), apply, batch_size, clean_values, seen, claimed.checkpoint_rows)
     else:
         given = compile_given_fields(header, claimed.mapping or {}) if claimed.existing_leads == "update" else None
 
-        def decided():
+        def decided(rows):
             return batches(rows(claimed.checkpoint_rows), apply, batch_size, clean_values, given)
 
     def parsed():
-        if total is None:  # a workbook is read by native code: counted too in the child, whose first item is the total
-            yield workbook_reader.count_records(path, claimed.sheet, len(header))
-        yield from decided()
+        if total is not None:
+            yield from decided(csv_rows)
+            return
+        # A workbook is counted in the child too, whose first item is the total; one pass of each over
+        # the sheet, sharing the shared strings parsed once.
+        with workbook_reader.Workbook(path) as book:
+            yield book.count_records(claimed.sheet, len(header))
+            yield from decided(lambda skip: book.records(claimed.sheet, header, skip))
 
     transactions = Transactions(conn, claimed, decided=seen is not None)
     with Prefetch(parsed, fork) as prefetch:

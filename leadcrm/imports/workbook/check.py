@@ -64,10 +64,9 @@ def check(path: Path, sheet: str | None = None) -> Sniffed | SheetChoice | Probl
     if problem:
         return problem
     try:
-        return _check_sheets(path, sheet)
-    except reader.Unreadable as error:
-        if str(error) == "password":
-            return _encrypted()
+        with reader.Workbook(path) as book:
+            return _check_sheets(book, sheet)
+    except (reader.Unreadable, reader.TooManyRows) as error:
         return Problem(f"The workbook cannot be read ({error}): it is damaged or not a real Excel file. "
                        f"{SAVE_AS_XLSX}")
 
@@ -103,19 +102,19 @@ def _encrypted() -> Problem:
                    "Protect Workbook → Encrypt with Password, clear the password, save, and upload it again.")
 
 
-def _check_sheets(path: Path, chosen: str | None) -> Sniffed | SheetChoice | Problem:
-    sheets = reader.sheets(path)
+def _check_sheets(book: reader.Workbook, chosen: str | None) -> Sniffed | SheetChoice | Problem:
+    sheets = book.package.sheets
     if chosen is not None:
         if chosen not in {sheet.name for sheet in sheets}:
             return Problem(f"The workbook has no sheet named “{chosen}”. Its sheets: "
                            f"{', '.join(sheet.name for sheet in sheets)}.")
-        return _sheet(path, chosen)
-    with_data = [(sheet, rows) for sheet in sheets if (rows := reader.first_rows(path, sheet.name, PICKER_ROWS + 2))]
+        return _sheet(book, chosen)
+    with_data = [(sheet, rows) for sheet in sheets if (rows := book.first_rows(sheet.name, PICKER_ROWS + 2))]
     if not with_data:
         return Problem("The workbook has no sheet with data: every sheet is empty. Put the leads in the first "
                        "sheet, column names in the first row, and upload it again.")
     if len(with_data) == 1:
-        return _sheet(path, with_data[0][0].name)
+        return _sheet(book, with_data[0][0].name)
     return SheetChoice([
         SheetSummary(sheet.name, sheet.hidden, min(len(rows) - 1, PICKER_ROWS), len(rows) - 1 > PICKER_ROWS,
                      [values for _, values in rows[:PREVIEW_ROWS + 1]])
@@ -123,8 +122,8 @@ def _check_sheets(path: Path, chosen: str | None) -> Sniffed | SheetChoice | Pro
     ])
 
 
-def _sheet(path: Path, sheet: str) -> Sniffed | Problem:
-    rows = reader.first_rows(path, sheet, PREVIEW_ROWS + 1)
+def _sheet(book: reader.Workbook, sheet: str) -> Sniffed | Problem:
+    rows = book.first_rows(sheet, PREVIEW_ROWS + 1)
     if not rows:
         return Problem(f"The sheet “{sheet}” is empty. Choose the sheet that holds the leads.")
     (header_row, header), data = rows[0], [values for _, values in rows[1:]]

@@ -8,7 +8,8 @@ import pytest
 
 from leadcrm.imports.upload.sniff import Problem, Sniffed
 from leadcrm.imports.workbook import check, reader
-from leadcrm.imports.workbook.cells import text_of
+from leadcrm.imports.workbook.cells import number_text
+from leadcrm.imports.workbook.formats import GENERAL, NumberFormat, kind_of_code, number_format
 from tests.support.workbooks import encrypted, save, with_dimension, with_shared_strings, workbook, zip_bomb
 
 HEADER = ["Name", "Email", "ZIP"]
@@ -18,14 +19,34 @@ def rows_of(path, sheet="Leads", header=HEADER):
     return list(reader.records(path, sheet, header))
 
 
-@pytest.mark.parametrize("value, number_format, text", [
-    ("02134", None, "02134"), (4155550100, None, "4155550100"), (4155550100.0, None, "4155550100"),
-    (0.1 + 0.2, None, "0.3"), (0.000012, None, "0.000012"), (1234.5, None, "1234.5"), (1e20, None, "100000000000000000000"),
-    (2134, "00000", "02134"), (2134.0, "00000", "02134"), (True, None, "TRUE"), (False, None, "FALSE"),
-    (datetime.date(2024, 1, 5), None, "2024-01-05"), (datetime.datetime(2024, 1, 5, 13, 4, 5), None, "2024-01-05T13:04:05"),
+@pytest.mark.parametrize("stored, number_format, text", [
+    ("4155550100", GENERAL, "4155550100"), ("4155550100.0", GENERAL, "4155550100"), ("0.30000000000000004", GENERAL, "0.3"),
+    ("1.2E-5", GENERAL, "0.000012"), ("1234.5", GENERAL, "1234.5"), ("1E+20", GENERAL, "100000000000000000000"),
+    ("-7", GENERAL, "-7"), ("2134", NumberFormat(padded_to=5), "02134"), ("2134.0", NumberFormat(padded_to=5), "02134"),
+    ("45296", NumberFormat("date"), "2024-01-05"), ("45296.54450231481", NumberFormat("datetime"), "2024-01-05T13:04:05"),
+    ("45296.5", NumberFormat("date"), "2024-01-05"), ("0.3958333333333333", NumberFormat("time"), "09:30:00"),
+    ("1.5", NumberFormat("elapsed"), "36:00:00"), ("1", NumberFormat("date"), "1900-01-01"),
 ])
-def test_cells_read_as_a_person_saw_them(value, number_format, text):
-    assert text_of(value, number_format) == text
+def test_cells_read_as_a_person_saw_them(stored, number_format, text):
+    assert number_text(stored, number_format) == text
+
+
+def test_the_1904_date_system():
+    assert number_text("43834", NumberFormat("date"), epoch_1904=True) == "2024-01-05"
+
+
+@pytest.mark.parametrize("code, kind", [
+    ("yyyy-mm-dd", "date"), ("d/m/yy", "date"), ("mmm", "date"), ("[$-409]mmmm d, yyyy", "date"), ("h:mm AM/PM", "time"),
+    ("yyyy-mm-dd h:mm:ss", "datetime"), ("[h]:mm:ss", "elapsed"), ("0.00", None), ("General", None), ("@", None),
+    ('"Day" 0', None), ("[Red]#,##0.00", None), ("0.00E+00", None), ("00000", None),
+])
+def test_which_format_codes_show_dates(code, kind):
+    assert kind_of_code(code) == kind
+
+
+def test_builtin_and_custom_formats():
+    assert number_format(14, {}) == NumberFormat("date") and number_format(22, {}) == NumberFormat("datetime")
+    assert number_format(2, {}) == GENERAL and number_format(164, {164: "00000"}) == NumberFormat(None, 5)
 
 
 def test_one_sheet_with_shared_strings_goes_straight_to_mapping(tmp_path):
