@@ -106,3 +106,37 @@ def zip_bomb(path: Path, unpacked_mb: int = 64) -> Path:
         archive.writestr("xl/workbook.xml", "<workbook/>")
         archive.writestr("xl/worksheets/sheet1.xml", b" " * (unpacked_mb * 1024 * 1024))
     return path
+
+
+WORKBOOK_RELS = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+                 'relationships"><Relationship Id="rId1" Target="worksheets/sheet1.xml" Type="http://schemas.'
+                 'openxmlformats.org/officeDocument/2006/relationships/worksheet"/><Relationship Id="rId2" Target="'
+                 'sharedStrings.xml" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+                 'sharedStrings"/><Relationship Id="rId3" Target="styles.xml" Type="http://schemas.openxmlformats.org/'
+                 'officeDocument/2006/relationships/styles"/></Relationships>')
+
+
+def package(path: Path, sheet_data: str, strings: list[str] | str = (), cell_formats: tuple[int, ...] = (0,),
+            custom_formats: dict[int, str] | None = None, prefix: str = "", date1904: bool = False) -> Path:
+    """A workbook written part by part, the way programs other than Excel write them: the <sheetData> rows
+    as given (with `prefix` on every element name when the document uses one, <x:row>), the shared strings
+    (a list of plain texts, or the items' XML as written), the cell styles' number format ids."""
+    ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    tag = f"{prefix}:" if prefix else ""
+    declare = f'xmlns:{prefix}="{ns}"' if prefix else f'xmlns="{ns}"'
+    items = strings if isinstance(strings, str) else "".join(f"<{tag}si><{tag}t>{text}</{tag}t></{tag}si>" for text in strings)
+    numbers = "".join(f'<numFmt numFmtId="{i}" formatCode="{code}"/>' for i, code in (custom_formats or {}).items())
+    parts = {
+        "[Content_Types].xml": '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+        "xl/workbook.xml": f'<{tag}workbook {declare} xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
+                           f'relationships"><{tag}workbookPr date1904="{int(date1904)}"/><{tag}sheets><{tag}sheet name="Leads" '
+                           f'sheetId="1" r:id="rId1"/></{tag}sheets></{tag}workbook>',
+        "xl/_rels/workbook.xml.rels": WORKBOOK_RELS,
+        "xl/worksheets/sheet1.xml": f'<?xml version="1.0"?><{tag}worksheet {declare}><{tag}dimension ref="A1"/>'
+                                    f'<{tag}sheetData>{sheet_data}</{tag}sheetData></{tag}worksheet>',
+        "xl/sharedStrings.xml": f'<{tag}sst {declare}>{items}</{tag}sst>',
+        "xl/styles.xml": f'<styleSheet xmlns="{ns}"><numFmts>{numbers}</numFmts><cellXfs>'
+                         + "".join(f'<xf numFmtId="{i}"/>' for i in cell_formats) + "</cellXfs></styleSheet>",
+    }
+    _write(path, {name: data.encode() for name, data in parts.items()})
+    return path

@@ -14,6 +14,9 @@ from array import array
 import re
 import tempfile
 import zipfile
+import zlib
+
+from leadcrm.imports.workbook.package import Unreadable
 
 BLOCK_BITS = 6  # small blocks: a text met again far down costs reading its block
 BLOCK = 1 << BLOCK_BITS
@@ -139,7 +142,10 @@ class SharedStrings:
         """Parse the next chunk of the table; False once it has ended."""
         if self._source is None:
             return False
-        data = self._pending + self._source.read(_CHUNK)
+        try:
+            data = self._pending + self._source.read(_CHUNK)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+            raise Unreadable(f"its shared strings are damaged: {error}") from error
         if len(data) == len(self._pending):  # the end of the table
             self._source.close()
             self._source = None

@@ -1,6 +1,6 @@
 """A worksheet's rows streamed from its XML: (Excel row number, text cells, problem), never the whole sheet.
 
-The sheet part is decompressed a megabyte at a time and its cells are found by one regular expression
+The sheet part is decompressed 256 KB at a time and its cells are found by one regular expression
 (a C loop) per chunk; Python then only turns each cell into text. A 1M-row sheet is 400-600 MB of XML,
 which an XML parser calling back into Python for every element reads at a third of the speed.
 The XML of <sheetData> is regular (rows of <c> elements holding <f>, <v> or <is>); a cell the expression
@@ -11,6 +11,7 @@ Only the first `width` columns (the header's) are read: a stray value in XFD1048
 """
 import re
 import zipfile
+from contextlib import contextmanager
 import zlib
 from functools import lru_cache
 from typing import Iterator
@@ -30,6 +31,14 @@ _ATTRIBUTE = re.compile(rb"""\s(?:\w+:)?(\w+)=(?:"([^"]*)"|'([^']*)')""")
 _FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
 _VALUE = re.compile(rb"<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", re.S)
 _INLINE = re.compile(rb"<(?:\w+:)?is>(.*?)</(?:\w+:)?is>", re.S)
+
+
+@contextmanager
+def _damaged() -> Iterator[None]:
+    try:
+        yield
+    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+        raise Unreadable(f"its sheet is damaged: {error}") from error
 
 
 def _attributes(tag: bytes) -> dict[bytes, bytes]:
@@ -94,7 +103,7 @@ class Sheet:
         self.header = header or []
         self.columns = {column_letters(i).encode(): i for i in range(width)}
         self._kinds: dict[bytes, tuple[bytes, bytes]] = {}
-        with archive.open(part) as source:
+        with _damaged(), archive.open(part) as source:
             root = _ROOT.search(source.read(4096))
         self.prefix = (root.group(1) or b"") if root else b""
         self._row_start = b"<" + self.prefix + b"row"
@@ -254,34 +263,32 @@ class Sheet:
                        f"Cell {column_letters(column)}{number} {says}")
 
     def _chunks(self) -> Iterator[tuple[bytes, int]]:
-        """The XML of <sheetData> a megabyte at a time: (data, end), whole rows before end."""
+        """The XML of <sheetData> a chunk at a time: (data, end), whole rows before end."""
         prefix = self.prefix
         start_tag, row_end, data_end = b"<" + prefix + b"sheetData", b"</" + prefix + b"row>", b"</" + prefix + b"sheetData>"
-        try:
-            with self.archive.open(self.part) as source:
-                data = source.read(_CHUNK)
-                while (start := data.find(start_tag)) < 0:
-                    more = source.read(_CHUNK)
-                    if not more:
-                        return
-                    data = data[-len(start_tag):] + more
-                data = data[start + len(start_tag):]
-                if data.lstrip().startswith(b"/>"):
-                    return  # <sheetData/>: no rows
-                while True:
-                    end = data.find(data_end)
-                    if end >= 0:
-                        yield data, end
-                        return
-                    cut = data.rfind(row_end)
-                    if cut >= 0:
-                        cut += len(row_end)
-                        yield data, cut
-                        data = data[cut:]
-                    more = source.read(_CHUNK)
-                    if not more:
-                        yield data, len(data)
-                        return
-                    data += more
-        except (zipfile.BadZipFile, zlib.error, EOFError) as error:
-            raise Unreadable(f"its sheet is damaged: {error}") from error
+        with _damaged(), self.archive.open(self.part) as source:
+            data = source.read(_CHUNK)
+            while (start := data.find(start_tag)) < 0:
+                more = source.read(_CHUNK)
+                if not more:
+                    return
+                data = data[-len(start_tag):] + more
+            data = data[start + len(start_tag):]
+            if data.lstrip().startswith(b"/>"):
+                return  # <sheetData/>: no rows
+            while True:
+                end = data.find(data_end)
+                if end >= 0:
+                    yield data, end
+                    return
+                cut = data.rfind(row_end)
+                if cut >= 0:
+                    cut += len(row_end)
+                    yield data, cut
+                    data = data[cut:]
+                more = source.read(_CHUNK)
+                if not more:
+                    yield data, len(data)
+                    return
+                data += more
+

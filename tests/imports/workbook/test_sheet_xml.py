@@ -1,0 +1,98 @@
+"""The reader on workbooks written part by part, as programs other than Excel write them: each the rows
+a person saw in Excel."""
+import zipfile
+
+import pytest
+
+from leadcrm.imports.upload.sniff import Problem
+from leadcrm.imports.workbook import check, reader, shared_strings
+from tests.support.workbooks import package
+
+HEADER = ["Name", "Email", "Note"]
+HEADER_ROW = '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c></row>'
+
+
+def rows_of(path, header=HEADER):
+    return [(number, values, problem and problem.code) for number, values, problem in reader.records(path, "Leads", header)]
+
+
+def test_prefixed_elements_attributes_in_any_order_and_cells_without_a_reference(tmp_path):
+    data = ('<x:row r="1"><x:c r="A1" t="s"><x:v>0</x:v></x:c><x:c r="B1" t="s"><x:v>1</x:v></x:c>'
+            '<x:c r="C1" t="s"><x:v>2</x:v></x:c></x:row>'
+            "<x:row r='2'><x:c t='s' r='A2'><x:v>3</x:v></x:c><x:c t=\"inlineStr\" s=\"0\" r=\"B2\"><x:is><x:t>a@example.com</x:t>"
+            '</x:is></x:c><x:c t="s"><x:v>4</x:v></x:c></x:row>'
+            '<x:row><x:c><x:v>7</x:v></x:c></x:row>')
+    path = package(tmp_path / "x.xlsx", data, ["Name", "Email", "Note", "Ann", "C by position"], prefix="x")
+    assert rows_of(path) == [(2, ["Ann", "a@example.com", "C by position"], None), (3, ["7", "", ""], None)]
+    assert reader.count_records(path, "Leads", 3) == 2
+
+
+def test_shared_strings_rich_text_phonetic_guides_escapes_and_empty_items(tmp_path):
+    items = ("<si><t>Name</t></si><si><t>Email</t></si><si><t>Note</t></si>"
+             '<si><r><rPr><b/></rPr><t>Jo</t></r><r><t xml:space="preserve">sé </t></r></si>'
+             "<si><t>東京</t><rPh sb=\"0\" eb=\"2\"><t>トウキョウ</t></rPh></si>"
+             "<si><t>Smith &amp; Co_x000D_\n</t></si><si/><si><t>_x005F_x000D_ stays</t></si>")
+    data = HEADER_ROW + ('<row r="2"><c r="A2" t="s"><v>3</v></c><c r="B2" t="s"><v>4</v></c><c r="C2" t="s"><v>5</v></c></row>'
+                         '<row r="3"><c r="A3" t="s"><v>6</v></c></row>'
+                         '<row r="4"><c r="A4" t="s"><v>7</v></c></row>')
+    path = package(tmp_path / "s.xlsx", data, items)
+    assert rows_of(path) == [(2, ["José ", "東京", "Smith & Co\r\n"], None), (4, ["_x000D_ stays", "", ""], None)]
+    assert reader.count_records(path, "Leads", 3) == 2
+
+
+def test_a_large_table_is_read_in_any_order_from_its_blocks(tmp_path, monkeypatch):
+    monkeypatch.setattr(shared_strings, "_CHUNK", 4096)  # items cut across many chunks
+    count = 40 * shared_strings.BLOCK * 8
+    texts = [f"text {i}" for i in range(count)]
+    path = package(tmp_path / "big.xlsx", "", texts)
+    with zipfile.ZipFile(path) as archive:
+        strings = shared_strings.SharedStrings(archive, "xl/sharedStrings.xml")
+        order = [count - 1, 0, 5, count // 2, 1, count - 2] + list(range(0, count, 7))[::-1]
+        assert [strings[i] for i in order] == [texts[i] for i in order]
+        with pytest.raises(shared_strings.MissingString):
+            strings[count]
+        strings.close()
+
+
+def test_numbers_dates_booleans_and_formula_results_by_type_and_style(tmp_path):
+    data = ('<row r="1"><c r="A1" t="inlineStr"><is><t>Date</t></is></c><c r="B1" t="inlineStr"><is><t>Flag</t></is></c>'
+            '<c r="C1" t="inlineStr"><is><t>Text</t></is></c><c r="D1" t="inlineStr"><is><t>ZIP</t></is></c>'
+            '<c r="E1" t="inlineStr"><is><t>When</t></is></c></row>'
+            '<row r="2"><c r="A2" s="1"><v>45296</v></c><c r="B2" t="b"><v>1</v></c>'
+            '<c r="C2" t="str"><f>A2&amp;"x"</f><v>a &amp; b</v></c><c r="D2" s="2"><v>2134</v></c>'
+            '<c r="E2" t="d" s="3"><v>2024-01-05T09:30:00</v></c></row>'
+            '<row r="3"><c r="A3" s="3"><v>45296.5</v></c><c r="B3" t="b"><v>0</v></c><c r="C3"><v>1.2E-5</v></c>'
+            '<c r="D3" s="9"><v>7</v></c></row>')
+    path = package(tmp_path / "n.xlsx", data, cell_formats=(0, 14, 164, 22), custom_formats={164: "00000"})
+    header = ["Date", "Flag", "Text", "ZIP", "When"]
+    assert rows_of(path, header) == [(2, ["2024-01-05", "TRUE", "a & b", "02134", "2024-01-05T09:30:00"], None),
+                                     (3, ["2024-01-05T12:00:00", "FALSE", "0.000012", "7", ""], None)]
+
+
+def test_the_1904_date_system(tmp_path):
+    data = ('<row r="1"><c r="A1" t="inlineStr"><is><t>Met</t></is></c></row>'
+            '<row r="2"><c r="A2" s="1"><v>43834</v></c></row>')
+    path = package(tmp_path / "mac.xlsx", data, cell_formats=(0, 14), date1904=True)
+    assert rows_of(path, ["Met"]) == [(2, ["2024-01-05"], None)]
+
+
+def test_a_cell_naming_a_missing_shared_string_is_a_clear_problem(tmp_path):
+    data = HEADER_ROW + '<row r="2"><c r="A2" t="s"><v>99</v></c></row>'
+    path = package(tmp_path / "missing.xlsx", data, ["Name", "Email", "Note"])
+    result = check.check(path)
+    assert result == Problem("The workbook cannot be read (a cell names shared string 99, and the workbook holds 3): "
+                             "it is damaged or not a real Excel file. Open it in Excel and use File → Save As → Excel "
+                             "Workbook (.xlsx), then upload that file.")
+
+
+def test_a_damaged_sheet_part_is_a_clear_problem(tmp_path):
+    path = package(tmp_path / "ok.xlsx", HEADER_ROW + '<row r="2"><c r="A2" t="s"><v>0</v></c></row>', ["Name", "Email", "Note"])
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        member = archive.getinfo("xl/worksheets/sheet1.xml")
+    at = member.header_offset + 30 + len(member.filename) + 2  # inside the packed sheet
+    data[at:at + 8] = b"\xff" * 8
+    damaged = tmp_path / "damaged.xlsx"
+    damaged.write_bytes(bytes(data))
+    result = check.check(damaged)
+    assert isinstance(result, Problem) and result.message.startswith("The workbook cannot be read (its sheet is damaged")
