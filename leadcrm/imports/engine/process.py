@@ -115,8 +115,8 @@ def _run_file(conn: Connection, claimed: Claimed, path, batch_size: int, fork: b
         if total is not None:
             yield from decided(csv_rows)
             return
-        # A workbook is counted in the child too, whose first item is the total; one pass of each over
-        # the sheet, sharing the shared strings parsed once.
+        # A workbook is counted in the child too (its first item is the total), by the same open workbook
+        # that streams the rows next, so its shared strings are parsed once.
         with workbook_reader.Workbook(path) as book:
             yield book.count_records(claimed.sheet, len(header))
             yield from decided(lambda skip: book.records(claimed.sheet, header, skip))

@@ -2,7 +2,7 @@
 
 Applied once, by the reader: whole numbers without ".0", other numbers in plain decimal with Excel's
 15 significant digits (0.3, not 0.30000000000000004; 0.000012, not 1.2e-05), a zero-padded format such
-as 00000 padded (ZIP 02134), dates and date-times in ISO, booleans TRUE/FALSE (the reader's).
+as 00000 padded (ZIP 02134), dates, date-times and times in ISO.
 """
 import datetime
 from decimal import Decimal

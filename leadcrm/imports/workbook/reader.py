@@ -13,12 +13,11 @@ import zlib
 from typing import Iterator
 
 from leadcrm.imports.rows import Invalid
-from leadcrm.imports.workbook.package import SheetInfo, Unreadable, read_package
-from leadcrm.imports.workbook.sheet_xml import EXCEL_ROWS, Sheet, TooManyRows
+from leadcrm.imports.workbook.package import Unreadable, read_package
+from leadcrm.imports.workbook.sheet_xml import Sheet, TooManyRows
 from leadcrm.imports.workbook.shared_strings import SharedStrings
 
-__all__ = ["EXCEL_ROWS", "SheetInfo", "TooManyRows", "Unreadable", "Workbook", "count_records", "first_rows",
-           "records", "sheets"]
+__all__ = ["TooManyRows", "Unreadable", "Workbook", "count_records", "first_rows", "records"]
 _EXCEL_COLUMNS = 16_384
 
 
@@ -82,12 +81,6 @@ class Workbook:
         for _number, values, _problem in self.sheet(sheet, _EXCEL_COLUMNS).rows():
             return max(i for i, value in enumerate(values) if value and not value.isspace()) + 1
         return 0
-
-
-def sheets(path) -> list[SheetInfo]:
-    """The workbook's worksheets in workbook order (chart and macro sheets left out)."""
-    with Workbook(path) as book:
-        return book.package.sheets
 
 
 def first_rows(path, sheet: str, count: int, width: int | None = None) -> list[tuple[int, list[str]]]:

@@ -11,8 +11,8 @@ Only the first `width` columns (the header's) are read: a stray value in XFD1048
 """
 import re
 import zipfile
-from contextlib import contextmanager
 import zlib
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Iterator
 
@@ -152,15 +152,16 @@ class Sheet:
     def count(self) -> int:
         """How many rows rows() yields, without making their cells: a row counts at its first value. A chunk
         whose rows all start with a plain value is counted from those alone."""
-        total, first, row_start = 0, _first_cells(self.prefix), self._row_start
+        total, number, first, row_start = 0, 0, _first_cells(self.prefix), self._row_start
         for data, end in self._chunks():
             found = first.findall(data, 0, end)
             if len(found) == data.count(row_start, 0, end) and all(self._first_is_value(*row) for row in found):
                 total += len(found)
                 if found:
-                    self._checked(int(found[-1][0]))  # rows are in ascending order
+                    number = self._checked(int(found[-1][0]))  # rows are in ascending order
             else:
-                total += self._count_exactly(data, end)
+                counted, number = self._count_exactly(data, end, number)
+                total += counted
         return total
 
     def _first_is_value(self, number: bytes, col: bytes, attributes: bytes, value: bytes, inline: bytes) -> bool:
@@ -173,10 +174,11 @@ class Sheet:
             return kind == b"s" and _has_text(self._shared(int(value)))
         return _has_text(unescape(inline.decode()))
 
-    def _count_exactly(self, data: bytes, end: int) -> int:
-        """The rows holding a value among a chunk's, looking at every cell until one holds a value."""
+    def _count_exactly(self, data: bytes, end: int, number: int) -> tuple[int, int]:
+        """The rows holding a value among a chunk's, looking at every cell until one holds a value, and the
+        number of the chunk's last row (number: the row before the chunk)."""
         width, columns, row_start = self.width, self.columns, self._row_start
-        total, number, counted, column = 0, 0, False, -1
+        total, counted, column = 0, False, -1
         for col, attributes, value, inline, element in _tokens(self.prefix).findall(data, 0, end):
             if element.startswith(row_start):
                 total += counted
@@ -196,7 +198,7 @@ class Sheet:
             if _has_text(text):
                 self._checked(number)
                 counted = True
-        return total + counted
+        return total + counted, number
 
     def _kind(self, attributes: bytes) -> tuple[bytes, bytes]:
         """The style and type in a cell's attributes after r (s="3" t="s"), read once per spelling."""
