@@ -8,7 +8,8 @@ fresh SQLite database and a fresh PostgreSQL database for each scenario:
 - update-all: the file imported, then the same rows with new phones and statuses with `--update`;
 - update-10: every tenth row imported, then the whole changed file with `--update` (10 % existing emails).
 - workbook: the same rows as an Excel workbook with a shared-strings table, as Excel writes it (its rate
-  against create's is the workbook's share of the CSV rate).
+  against create's is the workbook's share of the CSV rate). A full Excel sheet is `--rows 1048575`: the
+  header takes the first of its 1,048,576 rows, and a workbook with more is refused, as Excel would.
 
     python bench/bench_import.py [--rows 100000 --rows 1000000] [--pg postgresql://root@127.0.0.1/test] [--no-pg]
                                  [--notes-chars 2000] [--scenario create --scenario check …]
