@@ -22,7 +22,7 @@ BLOCK_BITS = 6  # small blocks: a text met again far down costs reading its bloc
 BLOCK = 1 << BLOCK_BITS
 _MASK = BLOCK - 1
 RECENT_BLOCKS = 512  # the newest blocks read (32,768 strings, about 3 MB)
-REPEATED = 32_768  # strings kept one by one from older blocks, in two generations of this many (about 8 MB)
+REPEATED = 20_000  # strings kept one by one from older blocks, in two generations of this many (about 4 MB)
 _CHUNK = 1 << 20
 
 # A string item whose text is one plain run (<t>…</t>) is taken by the regular expression itself; rich
