@@ -49,6 +49,8 @@ def read_package(archive: zipfile.ZipFile) -> Package:
     their cells needs."""
     workbook = _xml(archive, WORKBOOK)
     targets, kinds = _relationships(archive, "xl/_rels/workbook.xml.rels")
+    if not any(_name(element) == "sheets" for element in workbook):
+        raise Unreadable(f"its part {WORKBOOK} lists no sheets, which every workbook Excel saves has")
     sheets = []
     for element in workbook.iter():
         if _name(element) == "sheet":
