@@ -90,12 +90,11 @@ class SharedStrings:
 
     def __getitem__(self, index: int) -> str:
         text = self._repeated.get(index)
-        if text is None:
-            text = self._older.get(index)
-            if text is not None:
-                return self._keep(index, text)
-        else:
+        if text is not None:
             return text
+        text = self._older.get(index)
+        if text is not None:
+            return self._keep(index, text)
         while index >= self.parsed:
             if not self._parse_more():
                 raise MissingString(f"a cell names shared string {index}, and the workbook holds {self.parsed:,}")

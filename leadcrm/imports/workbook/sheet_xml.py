@@ -53,10 +53,6 @@ def _cell_element(element: bytes) -> tuple[bytes, bytes, bytes, bytes]:
     return found.get(b"r", b"").rstrip(b"0123456789"), found.get(b"s", b""), found.get(b"t", b""), content
 
 
-def _has_text(text: str) -> bool:
-    return bool(text) and not text.isspace()
-
-
 def _row_number(tag: bytes, previous: int) -> int:
     found = _ROW_NUMBER.search(tag)
     return int(found.group(1)) if found else previous + 1
@@ -110,48 +106,54 @@ class Sheet:
 
     def rows(self) -> Iterator[tuple[int, list[str], Invalid | None]]:
         """Each row holding a value: (Excel row number, `width` text cells, the row's first problem)."""
+        number = 0
+        for data, end in self._chunks():
+            for number, values, problem in self._rows_in(data, end, number):
+                if not is_blank(values):
+                    yield self._checked(number), values, problem
+
+    def _rows_in(self, data: bytes, end: int, number: int) -> Iterator[tuple[int, list[str], Invalid | None]]:
+        """Every row of a chunk, blank ones too (number: the row before the chunk, for rows without one)."""
         width, columns, kinds, row_start = self.width, self.columns, self._kinds, self._row_start
         repeated, recent = self.strings.caches
-        number, values, problem, column = 0, None, None, -1
-        tokens = _tokens(self.prefix)
-        for data, end in self._chunks():
-            for col, attributes, value, inline, element in tokens.findall(data, 0, end):
-                if element:
-                    if element.startswith(row_start):
-                        if values is not None and not is_blank(values):
-                            yield self._checked(number), values, problem
-                        number = _row_number(element, number)
-                        values, problem, column = [""] * width, None, -1
-                        continue
-                    col, style, kind, content = _cell_element(element)
-                    column = columns.get(col, width) if col else column + 1
-                    if column < width:
-                        values[column], found = self._cell_text(number, column, style, kind, b"", content)
-                        problem = problem or found
+        values, problem, column = None, None, -1
+        for col, attributes, value, inline, element in _tokens(self.prefix).findall(data, 0, end):
+            if element:
+                if element.startswith(row_start):
+                    if values is not None:
+                        yield number, values, problem
+                    number = _row_number(element, number)
+                    values, problem, column = [""] * width, None, -1
                     continue
-                column = columns.get(col, width)
-                if column >= width:
-                    continue
-                if value:
-                    style, kind = kinds.get(attributes) or self._kind(attributes)
-                    if kind == b"s":
-                        index = int(value)
-                        text = repeated.get(index)
-                        if text is None:
-                            block = recent.get(index >> BLOCK_BITS)
-                            text = block[index & _MASK] if block and (index & _MASK) < len(block) else self._shared(index)
-                        values[column] = text
-                    else:
-                        values[column], found = self._cell_text(number, column, style, kind, value, b"")
-                        problem = problem or found
-                elif inline:
-                    values[column] = unescape(inline.decode())
-        if values is not None and not is_blank(values):
-            yield self._checked(number), values, problem
+                col, style, kind, content = _cell_element(element)
+                column = columns.get(col, width) if col else column + 1
+                if column < width:
+                    values[column], found = self._cell_text(number, column, style, kind, b"", content)
+                    problem = problem or found
+                continue
+            column = columns.get(col, width)
+            if column >= width:
+                continue
+            if value:
+                style, kind = kinds.get(attributes) or self._kind(attributes)
+                if kind == b"s":
+                    index = int(value)
+                    text = repeated.get(index)
+                    if text is None:
+                        block = recent.get(index >> BLOCK_BITS)
+                        text = block[index & _MASK] if block and (index & _MASK) < len(block) else self._shared(index)
+                    values[column] = text
+                else:
+                    values[column], found = self._cell_text(number, column, style, kind, value, b"")
+                    problem = problem or found
+            elif inline:
+                values[column] = unescape(inline.decode())
+        if values is not None:
+            yield number, values, problem
 
     def count(self) -> int:
-        """How many rows rows() yields, without making their cells: a row counts at its first value. A chunk
-        whose rows all start with a plain value is counted from those alone."""
+        """How many rows rows() yields. A chunk whose rows all start with a plain value (almost every chunk)
+        is counted from those first cells alone; any other is read cell by cell."""
         total, number, first, row_start = 0, 0, _first_cells(self.prefix), self._row_start
         for data, end in self._chunks():
             found = first.findall(data, 0, end)
@@ -159,9 +161,11 @@ class Sheet:
                 total += len(found)
                 if found:
                     number = self._checked(int(found[-1][0]))  # rows are in ascending order
-            else:
-                counted, number = self._count_exactly(data, end, number)
-                total += counted
+                continue
+            for number, values, _problem in self._rows_in(data, end, number):
+                if not is_blank(values):
+                    total += 1
+                    self._checked(number)
         return total
 
     def _first_is_value(self, number: bytes, col: bytes, attributes: bytes, value: bytes, inline: bytes) -> bool:
@@ -171,34 +175,8 @@ class Sheet:
             kind = (self._kinds.get(attributes) or self._kind(attributes))[1]
             if kind in (b"", b"n"):
                 return True
-            return kind == b"s" and _has_text(self._shared(int(value)))
-        return _has_text(unescape(inline.decode()))
-
-    def _count_exactly(self, data: bytes, end: int, number: int) -> tuple[int, int]:
-        """The rows holding a value among a chunk's, looking at every cell until one holds a value, and the
-        number of the chunk's last row (number: the row before the chunk)."""
-        width, columns, row_start = self.width, self.columns, self._row_start
-        total, counted, column = 0, False, -1
-        for col, attributes, value, inline, element in _tokens(self.prefix).findall(data, 0, end):
-            if element.startswith(row_start):
-                total += counted
-                number, counted, column = _row_number(element, number), False, -1
-                continue
-            if counted:
-                continue
-            if element:
-                col, style, kind, content = _cell_element(element)
-                column = columns.get(col, width) if col else column + 1
-                text = self._cell_text(number, column, style, kind, b"", content)[0] if column < width else ""
-            else:
-                column = columns.get(col, width)
-                style, kind = self._kinds.get(attributes) or self._kind(attributes)
-                text = "" if column >= width else (
-                    unescape(inline.decode()) if inline else self._cell_text(number, column, style, kind, value, b"")[0])
-            if _has_text(text):
-                self._checked(number)
-                counted = True
-        return total + counted, number
+            return kind == b"s" and not is_blank([self._shared(int(value))])
+        return not is_blank([unescape(inline.decode())])
 
     def _kind(self, attributes: bytes) -> tuple[bytes, bytes]:
         """The style and type in a cell's attributes after r (s="3" t="s"), read once per spelling."""
