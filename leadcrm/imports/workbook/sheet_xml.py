@@ -68,14 +68,22 @@ class TooManyRows(Exception):
 
 @lru_cache
 def _tokens(prefix: bytes) -> re.Pattern:
-    """Cells and row starts, in document order. A cell as Excel, LibreOffice and openpyxl write it
-    (r first, a <v> or a plain <is>, or nothing) gives (column letters, its other attributes, <v> text,
-    <is><t> text, b""); a row start or any other cell gives (b"", b"", b"", b"", the element) to the
-    slower path. Few groups: making each group's bytes is most of the expression's time."""
+    """Cells and row starts, in document order, as three kinds of match:
+    - a shared-string cell as Excel, LibreOffice and openpyxl write it (r first, maybe s, then t="s" and
+      its <v>): (column letters, string index, b"" …), most of a sheet's cells, with the fewest groups;
+    - another cell written r first with a <v>, a plain <is> or nothing: (b"", b"", column letters, its
+      other attributes, <v> text, <is><t> text, b"");
+    - a row start with its number first: (b"" …, the row number, b"");
+    - any other row start or cell: (b"" …, the element), for the slower path.
+    Quantifiers are possessive: a cell that does not fit one form is given up at once, not backtracked.
+    Making each group's bytes is most of the expression's time."""
     p = re.escape(prefix)
+    start = rb"<" + p + rb'c r="([A-Z]{1,3}+)\d*+"'
     return re.compile(
-        rb"<" + p + rb'c r="([A-Z]{1,3})\d*"([^>]*?)(?:/>|>(?:<' + p + rb"v>([^<]*)</" + p + rb"v>|<" + p + rb"is><" + p
-        + rb"t>([^<]*)</" + p + rb"t></" + p + rb"is>)?</" + p + rb"c>)"
+        start + rb'(?: s="\d++")? t="s"><' + p + rb"v>(\d++)</" + p + rb"v></" + p + rb"c>"
+        rb"|" + start + rb"([^>/]*+)(?:/>|>(?:<" + p + rb"v>([^<]*+)</" + p + rb"v>|<" + p + rb"is><" + p
+        + rb"t>([^<]*+)</" + p + rb"t></" + p + rb"is>)?</" + p + rb"c>)"
+        rb"|<" + p + rb'row r="(\d++)"[^>]*+>'
         rb"|(<" + p + rb"row\b[^>]*>|<" + p + rb"c\b[^>]*?/>|<" + p + rb"c\b.*?</" + p + rb"c>)", re.S)
 
 
@@ -117,7 +125,22 @@ class Sheet:
         width, columns, kinds, row_start = self.width, self.columns, self._kinds, self._row_start
         repeated, recent = self.strings.caches
         values, problem, column = None, None, -1
-        for col, attributes, value, inline, element in _tokens(self.prefix).findall(data, 0, end):
+        for col, shared, other, attributes, value, inline, row, element in _tokens(self.prefix).findall(data, 0, end):
+            if shared:
+                column = columns.get(col, width)
+                if column < width:
+                    index = int(shared)
+                    text = repeated.get(index)
+                    if text is None:
+                        block = recent.get(index >> BLOCK_BITS)
+                        text = block[index & _MASK] if block and (index & _MASK) < len(block) else self._shared(index)
+                    values[column] = text
+                continue
+            if row:
+                if values is not None:
+                    yield number, values, problem
+                number, values, problem, column = int(row), [""] * width, None, -1
+                continue
             if element:
                 if element.startswith(row_start):
                     if values is not None:
@@ -131,21 +154,13 @@ class Sheet:
                     values[column], found = self._cell_text(number, column, style, kind, b"", content)
                     problem = problem or found
                 continue
-            column = columns.get(col, width)
+            column = columns.get(other, width)
             if column >= width:
                 continue
             if value:
                 style, kind = kinds.get(attributes) or self._kind(attributes)
-                if kind == b"s":
-                    index = int(value)
-                    text = repeated.get(index)
-                    if text is None:
-                        block = recent.get(index >> BLOCK_BITS)
-                        text = block[index & _MASK] if block and (index & _MASK) < len(block) else self._shared(index)
-                    values[column] = text
-                else:
-                    values[column], found = self._cell_text(number, column, style, kind, value, b"")
-                    problem = problem or found
+                values[column], found = self._cell_text(number, column, style, kind, value, b"")
+                problem = problem or found
             elif inline:
                 values[column] = unescape(inline.decode())
         if values is not None:
