@@ -10,11 +10,13 @@ further down (a company, a tag) is read from its older block once and kept by it
 """
 import html
 import os
-from array import array
 import re
 import tempfile
 import zipfile
 import zlib
+from array import array
+from itertools import accumulate
+from struct import unpack_from
 
 from leadcrm.imports.workbook.package import Unreadable
 
@@ -24,6 +26,11 @@ _MASK = BLOCK - 1
 RECENT_BLOCKS = 512  # the newest blocks read (32,768 strings, about 3 MB)
 REPEATED = 20_000  # strings kept one by one from older blocks, in two generations of this many (about 4 MB)
 _CHUNK = 1 << 20
+# A block in the file: BLOCK + 1 offsets (uint32, where each string starts in the text), then its strings
+# joined by NUL. One string of an older block is cut out by its offsets: splitting all 64 would cost
+# three times as much, and most texts met again are read that way.
+_OFFSET = array("I").itemsize
+_OFFSETS = _OFFSET * (BLOCK + 1)
 
 # A string item whose text is one plain run (<t>…</t>) is taken by the regular expression itself; rich
 # text (runs, phonetic guides) is taken apart in Python.
@@ -104,11 +111,13 @@ class SharedStrings:
         block = self._recent.get(number)
         if block is not None:
             return block[index & _MASK]
-        block = self._load(number)
+        data = self._read(number)
         if number > self._newest - RECENT_BLOCKS:
+            block = data[_OFFSETS:].decode().split("\0")
             self._remember(number, block)
             return block[index & _MASK]
-        return self._keep(index, block[index & _MASK])
+        start, end = unpack_from("2I", data, (index & _MASK) * _OFFSET)
+        return self._keep(index, data[_OFFSETS + start:_OFFSETS + end - 1].decode())
 
     def _keep(self, index: int, text: str) -> str:
         if len(self._repeated) >= REPEATED:
@@ -127,9 +136,9 @@ class SharedStrings:
         if self._file is not None:
             self._file.close()
 
-    def _load(self, number: int) -> list[str]:
+    def _read(self, number: int) -> bytes:
         start = self._ends[number - 1] if number else 0
-        return os.pread(self._file.fileno(), self._ends[number] - start, start).decode().split("\0")
+        return os.pread(self._file.fileno(), self._ends[number] - start, start)
 
     def _remember(self, number: int, block: list[str]) -> None:
         self._newest = max(self._newest, number)
@@ -173,6 +182,9 @@ class SharedStrings:
     def _write(self, block: list[str]) -> None:
         if self._file is None:
             self._file = tempfile.TemporaryFile(prefix="leadcrm-strings-")
-        self._file.write("\0".join(block).encode())
+        text = "\0".join(block)
+        data = text.encode()
+        sizes = map(len, block) if len(data) == len(text) else (len(item.encode()) for item in block)  # ASCII or not
+        self._file.write(array("I", accumulate((size + 1 for size in sizes), initial=0)).tobytes() + data)
         self._file.flush()
         self._ends.append(self._file.tell())

@@ -40,10 +40,12 @@ def test_shared_strings_rich_text_phonetic_guides_escapes_and_empty_items(tmp_pa
     assert reader.count_records(path, "Leads", 3) == 2
 
 
-def test_a_large_table_is_read_in_any_order_from_its_blocks(tmp_path, monkeypatch):
+@pytest.mark.parametrize("recent_blocks", [512, 2])  # every block in memory; most read back from the file
+def test_a_large_table_is_read_in_any_order_from_its_blocks(tmp_path, monkeypatch, recent_blocks):
     monkeypatch.setattr(shared_strings, "_CHUNK", 4096)  # items cut across many chunks
+    monkeypatch.setattr(shared_strings, "RECENT_BLOCKS", recent_blocks)
     count = 40 * shared_strings.BLOCK * 8
-    texts = [f"text {i}" for i in range(count)]
+    texts = [f"Ørsted {i} 東京" if i < count // 2 and i % 3 == 0 else f"text {i}" for i in range(count)]  # UTF-8, then ASCII blocks
     path = package(tmp_path / "big.xlsx", "", texts)
     with zipfile.ZipFile(path) as archive:
         strings = shared_strings.SharedStrings(archive, "xl/sharedStrings.xml")
