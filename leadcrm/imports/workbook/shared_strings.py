@@ -88,6 +88,7 @@ class SharedStrings:
         self._newest = -1  # the highest block number read so far
         self._repeated: dict[int, str] = {}
         self._older: dict[int, str] = {}  # the generation before: a string still asked for moves back
+        self.blank: set[int] = set()  # the strings parsed so far with no text but spaces (a row's count needs them)
 
     @property
     def caches(self) -> tuple[dict[int, str], dict[int, list[str]]]:
@@ -118,6 +119,12 @@ class SharedStrings:
             return block[index & _MASK]
         start, end = unpack_from("2I", data, (index & _MASK) * _OFFSET)
         return self._keep(index, data[_OFFSETS + start:_OFFSETS + end - 1].decode())
+
+    def rewind(self) -> None:
+        """A new pass over a sheet asks for the table from its start again: the blocks it reads next are the
+        newest, not the last ones an earlier pass (the count) read, or it would keep every text met once."""
+        self._recent.clear()
+        self._newest = -1
 
     def _keep(self, index: int, text: str) -> str:
         if len(self._repeated) >= REPEATED:
@@ -171,6 +178,8 @@ class SharedStrings:
             self._add(unescape(text.decode()))
 
     def _add(self, text: str) -> None:
+        if not text or text.isspace():
+            self.blank.add(self.parsed)
         current = self._current
         if not current:
             self._remember(len(self._ends), current)

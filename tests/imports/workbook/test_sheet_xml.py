@@ -40,6 +40,24 @@ def test_shared_strings_rich_text_phonetic_guides_escapes_and_empty_items(tmp_pa
     assert reader.count_records(path, "Leads", 3) == 2
 
 
+@pytest.mark.parametrize("chunk", [1 << 18, 64])  # one chunk for all rows; about one chunk per row
+def test_the_count_is_the_rows_read_whatever_their_first_cells_hold(tmp_path, monkeypatch, chunk):
+    from leadcrm.imports.workbook import sheet_xml
+    monkeypatch.setattr(sheet_xml, "_CHUNK", chunk)
+    data = HEADER_ROW + ('<row r="2"><c r="A2" t="s"><v>3</v></c></row>'  # Ann
+                         '<row r="3"><c r="A3" t="s"><v>4</v></c><c r="B3" t="s"><v>3</v></c></row>'  # " ", then a value
+                         '<row r="4"><c r="A4" t="s"><v>5</v></c></row>'  # "" only: no row
+                         '<row r="5" spans="1:3"><c r="A5" s="0"><v>42</v></c></row>'
+                         '<row r="6"><c r="A6" s="0"/><c r="B6" t="s"><v>3</v></c></row>'
+                         '<row r="7"><c r="A7" t="inlineStr"><is><t>  </t></is></c></row>'  # blank inline: no row
+                         '<row r="8"><c r="A8" t="s"><v>6</v></c></row>'  # tab and space only: no row
+                         '<row r="9"><c r="D9" t="s"><v>3</v></c></row>'  # beyond the header only: no row
+                         '<row r="10"><c r="A10" t="s"><v>3</v></c></row>')
+    path = package(tmp_path / "c.xlsx", data, [*HEADER, "Ann", " ", "", "\t "])
+    assert [number for number, _values, _problem in rows_of(path)] == [2, 3, 5, 6, 10]
+    assert reader.count_records(path, "Leads", 3) == 5
+
+
 @pytest.mark.parametrize("recent_blocks", [512, 2])  # every block in memory; most read back from the file
 def test_a_large_table_is_read_in_any_order_from_its_blocks(tmp_path, monkeypatch, recent_blocks):
     monkeypatch.setattr(shared_strings, "_CHUNK", 4096)  # items cut across many chunks
@@ -53,6 +71,20 @@ def test_a_large_table_is_read_in_any_order_from_its_blocks(tmp_path, monkeypatc
         assert [strings[i] for i in order] == [texts[i] for i in order]
         with pytest.raises(shared_strings.MissingString):
             strings[count]
+        strings.close()
+
+
+def test_a_second_pass_reads_the_table_as_new_blocks_not_as_texts_met_again(tmp_path, monkeypatch):
+    monkeypatch.setattr(shared_strings, "RECENT_BLOCKS", 2)
+    texts = [f"email{i}@example.com" for i in range(shared_strings.BLOCK * 8)]
+    path = package(tmp_path / "t.xlsx", "", texts)
+    with zipfile.ZipFile(path) as archive:
+        strings = shared_strings.SharedStrings(archive, "xl/sharedStrings.xml")
+        assert strings[len(texts) - 1] == texts[-1]  # a first pass (the count) parsed the whole table
+        strings.rewind()
+        assert [strings[i] for i in range(len(texts))] == texts
+        repeated, _recent = strings.caches
+        assert repeated == {}  # each text met once: none kept by itself
         strings.close()
 
 
