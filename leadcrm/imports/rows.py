@@ -6,7 +6,7 @@ values are read by value_rules.py; the import's own readings (its status words, 
 come with the mapping as `rules`.
 The worker applies them once per row of files with millions of rows, so they are written for speed.
 """
-from functools import lru_cache
+from functools import lru_cache, partial
 from operator import itemgetter
 from typing import Callable, NamedTuple
 
@@ -90,9 +90,10 @@ def compile_row_rules(header: list[str], mapping: dict[str, str], defaults: dict
     mapped = list(column_of.values())
     # itemgetter of one index returns the value itself, of several a tuple: join needs an iterable.
     mapped_values = itemgetter(*mapped) if len(mapped) > 1 else (lambda r, i=mapped[0]: (r[i],)) if mapped else (lambda r: ())
-    # Company names and tag lists repeat a lot in real files: their cleaning is remembered.
+    # Company names, tag lists and scores repeat a lot in real files: their reading is remembered.
     company_of = lru_cache(maxsize=16384)(company_name_and_key)
     tags_of = lru_cache(maxsize=4096)(split_tags)
+    score_of = lru_cache(maxsize=1024)(partial(whole_number, number_format=number_format))
 
     def apply(record: list[str]) -> LeadRow | Invalid:
         # A non-blank character anywhere in the joined values means some mapped value is not blank.
@@ -129,7 +130,7 @@ def compile_row_rules(header: list[str], mapping: dict[str, str], defaults: dict
         if score_at is not None:
             raw = record[score_at].strip()
             if raw:
-                score = whole_number(raw, number_format)
+                score = score_of(raw)
                 if score is None:
                     return Invalid("invalid_score", score_column,
                                    f"Score {raw!r} in column {score_column!r} is not a whole number (e.g. 85).")

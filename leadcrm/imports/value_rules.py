@@ -3,6 +3,7 @@ amounts and whole numbers in either number format, tags, company names, and the 
 puts before formula-looking cells. Pure functions of text, fast enough for millions of rows.
 """
 import re
+from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -58,19 +59,20 @@ def deal_value_text(text: str, number_format: str = "point") -> str | None:
     """'1234.5', '$1,234.50', '€ 12,500' (point) or '1.234,50', '1 234,50 €', '12,5' (comma) → the amount as
     plain text with a point ('1234.50'); None when it is not a non-negative amount with at most 2 decimals
     (and at most 12 digits before them, the column's size)."""
-    text = text.strip(_CURRENCY + " \u00a0").translate(_SPACES)
-    thousands = "," if number_format == "point" else "."
-    if thousands in text:
-        whole, mark, fraction = text.partition(NUMBER_FORMATS[number_format])
-        groups = whole.split(thousands)
-        if not (1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])):
+    if not (number_format == "point" and _AMOUNT(text)):  # most amounts are plain digits: nothing to take off
+        text = text.strip(_CURRENCY + " \u00a0").translate(_SPACES)
+        thousands = "," if number_format == "point" else "."
+        if thousands in text:
+            whole, mark, fraction = text.partition(NUMBER_FORMATS[number_format])
+            groups = whole.split(thousands)
+            if not (1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])):
+                return None
+            text = "".join(groups) + mark + fraction
+        if number_format == "comma":
+            text = text.replace(",", ".")
+        if not _AMOUNT(text):
             return None
-        text = "".join(groups) + mark + fraction
-    if number_format == "comma":
-        text = text.replace(",", ".")
-    if not _AMOUNT(text) or len(text.partition(".")[0].lstrip("0")) > 12:
-        return None
-    return text
+    return text if len(text.partition(".")[0].lstrip("0")) <= 12 else None
 
 
 def whole_number(text: str, number_format: str = "point") -> int | None:
@@ -130,11 +132,18 @@ def split_tags(text: str) -> dict[str, str]:
     """'vip; Newsletter,,VIP' → {'vip': 'vip', 'newsletter': 'Newsletter'}: split at commas and semicolons
     (other tools export multi-value fields as 'vip;spain'), unique case-insensitively."""
     tags = {}
-    for name in text.replace(";", ",").split(","):
-        name = " ".join(name.split())[:TAG_MAX]
-        if name:
-            tags.setdefault(name_key(name)[:TAG_MAX], name)
+    for part in text.replace(";", ",").split(","):
+        tag = _tag(part)
+        if tag:
+            tags.setdefault(*tag)
     return tags
+
+
+@lru_cache(maxsize=4096)  # a file's lists are many, the tags in them few
+def _tag(part: str) -> tuple[str, str] | None:
+    """A tag's key and name as written, whitespace collapsed, or None when blank."""
+    name = " ".join(part.split())[:TAG_MAX]
+    return (name_key(name)[:TAG_MAX], name) if name else None
 
 
 def company_name_and_key(text: str) -> tuple[str, str]:

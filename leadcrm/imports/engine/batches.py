@@ -1,8 +1,8 @@
 """Group the file's records into batches of validated leads and row issues, ready to write.
 
 Pure Python, no database: the engine runs it in a child process (prefetch.py) while the previous
-batch is being written. A row's original values travel as the JSON text they are stored as: one
-string per row is far cheaper to send to the writing process than a list of strings.
+batch is being written. A row's original values travel as one string (the JSON text an issue stores,
+or joined for a row that is likely a lead): far cheaper to send to the writing process than a list of strings.
 Duplicates that only the database can see (existing leads, rows of earlier batches, a concurrent
 import) are left to the writer; duplicates inside the batch are decided here.
 """
@@ -71,13 +71,19 @@ class Batch:
     links: list[tuple[int, str]] = field(default_factory=list)  # (line, tag key)
     companies: dict[str, str] = field(default_factory=dict)  # key → name as first written
     tags: dict[str, str] = field(default_factory=dict)
-    # The original values of each lead with an email, by line: the database may still refuse it as a
-    # duplicate, and its issue then needs them (its email and key are in `leads`).
+    # The original values of each lead with an email, by line, joined by NUL (a record holding one is an
+    # issue already): the database may still refuse it as a duplicate, and its issue then needs them
+    # (keyed_values). Most are never refused: joining is a fifth of the cost of the JSON text.
     keyed: dict[int, str] = field(default_factory=dict)
     # In update mode, the lead fields each of those rows gives a value for (rows.compile_given_fields).
     given: dict[int, int] = field(default_factory=dict)
     repeats: list[Repeat] = field(default_factory=list)
     issues: list[RowIssue] = field(default_factory=list)
+
+
+def keyed_values(batch: Batch, line: int) -> str:
+    """The original values of a lead with an email, as the JSON text of its issue."""
+    return values_json(batch.keyed[line].split("\0"))
 
 
 def problem_issue(line: int, problem: Invalid, values: list[str], clean_values: bool) -> RowIssue:
@@ -118,7 +124,7 @@ def batches(records: Iterable[tuple[int, list[str], Invalid | None]], apply, siz
                 earlier = first_of.get(key)
                 if earlier is None:
                     first_of[key] = line
-                    batch.keyed[line] = values_json(values)
+                    batch.keyed[line] = "\0".join(values)
                     if given is not None:
                         batch.given[line] = given(values)
                 else:

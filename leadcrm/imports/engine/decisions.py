@@ -5,7 +5,7 @@ decides exactly as the import will.
 """
 from dataclasses import dataclass, field
 
-from leadcrm.imports.engine.batches import LEAD_COLUMNS, LEAD_WIDTH, Batch, RowIssue
+from leadcrm.imports.engine.batches import LEAD_COLUMNS, LEAD_WIDTH, Batch, RowIssue, keyed_values
 from leadcrm.imports.engine.bulk import Owner
 
 EMAIL_AT, KEY_AT = LEAD_COLUMNS.index("email"), LEAD_COLUMNS.index("email_key")
@@ -57,7 +57,7 @@ def decide(batch: Batch, emails: dict[int, tuple[str, str]], owners: dict[str, O
             duplicates[line] = ("existing_email", None)
     for line, (code, earlier) in duplicates.items():
         decisions.issues.append(RowIssue(line, "duplicate", code, None, reason(code, emails[line][0], earlier),
-                                         batch.keyed[line]))
+                                         keyed_values(batch, line)))
     for repeat in batch.repeats:
         code, earlier = duplicates.get(repeat.earlier, ("repeated_email", repeat.earlier))
         decisions.issues.append(RowIssue(repeat.line, "duplicate", code, None, reason(code, repeat.email, earlier),

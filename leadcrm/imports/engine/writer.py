@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Table
 
 from leadcrm.imports.engine import postgres_writer, sqlite_writer
-from leadcrm.imports.engine.batches import COMPANY_AT, LEAD_WIDTH, Batch, RowIssue
+from leadcrm.imports.engine.batches import COMPANY_AT, LEAD_WIDTH, Batch, RowIssue, keyed_values
 from leadcrm.imports.engine.bulk import BulkWriter
 from leadcrm.imports.engine.decisions import Decisions, decide, emails_of, lead_starts
 from leadcrm.imports.engine.updates import UPDATED_COLUMNS, LeadUpdate, Planner, changes_json
@@ -63,7 +63,7 @@ class Matches:
             update = self.planner.plan(batch, line, starts[line], batch.given[line], row_tags.get(line, []),
                                        current[lead_id], tags.get(lead_id, {}))
             if update is None:
-                issues.append(unchanged(line, emails[line][0], batch.keyed[line]))
+                issues.append(unchanged(line, emails[line][0], keyed_values(batch, line)))
             else:
                 updates.append(update)
         self.bulk.insert_seen(self.conn, self.import_id, [(emails[line][1], line) for line in matches])

@@ -4,7 +4,7 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from leadcrm.imports.engine.batches import BATCH_TEXT_LIMIT, LEAD_COLUMNS, LEAD_WIDTH, batches, values_json
+from leadcrm.imports.engine.batches import BATCH_TEXT_LIMIT, LEAD_COLUMNS, LEAD_WIDTH, batches, keyed_values, values_json
 from leadcrm.imports.rows import Invalid, compile_row_rules
 
 
@@ -30,7 +30,7 @@ def test_a_batch_holds_its_leads_flat_and_the_values_of_its_issues_as_json():
     second = dict(zip(LEAD_COLUMNS, batch.leads[LEAD_WIDTH:]))
     assert (first["import_line"], first["email_key"], first["status"]) == (2, "ann@example.com", "new")
     assert (second["import_line"], second["email_key"], second["status"]) == (6, None, "lost")
-    assert batch.keyed == {2: '["ann@example.com", "Ann", "new"]'}
+    assert list(batch.keyed) == [2] and keyed_values(batch, 2) == '["ann@example.com", "Ann", "new"]'
     assert batch.repeats == [(3, 2, "ANN@example.com", '["ANN@example.com ", "Ann again", ""]')]
     assert [(issue.line, issue.kind, issue.code) for issue in batch.issues] == [
         (4, "invalid", "invalid_email"), (7, "error", "field_count")]
