@@ -92,24 +92,40 @@ def problem_issue(line: int, problem: Invalid, values: list[str], clean_values: 
     return RowIssue.of(line, problem, values_json([readable(v) for v in values] if clean_values else values))
 
 
-def batches(records: Iterable[tuple[int, list[str], Invalid | None]], apply, size: int,
-            clean_values: bool, given=None) -> Iterator[Batch]:
+Record = tuple[int, list[str], Invalid | None]  # (line, values, what the reader found wrong with it)
+
+
+def batches(records: Iterable[Record], apply, size: int, clean_values: bool, given=None) -> Iterator[Batch]:
     """Apply the row rules (rows.compile_row_rules) to each record and yield batches of `size` records,
-    or fewer when their values pass BATCH_TEXT_LIMIT characters (a batch holds its text about three
-    times: as read, as cleaned, as JSON), so that memory stays flat however wide the rows are.
+    or fewer when their values pass BATCH_TEXT_LIMIT characters (groups()).
 
     clean_values: the file has undecodable bytes or NUL somewhere, so issue values are made storable.
     given: in update mode, rows.compile_given_fields's function, applied to the rows with an email.
     """
-    batch = Batch()
+    for group in groups(records, size):
+        yield batch_of(group, apply, clean_values, given)
+
+
+def groups(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+    """The records a batch at a time: `size` of them, or fewer when their values pass BATCH_TEXT_LIMIT
+    characters (a batch holds its text about three times: as read, as cleaned, as sent), so that memory
+    stays flat however wide the rows are. Either process may make a group into its batch (batch_of)."""
+    group, text = [], 0
+    for record in records:
+        group.append(record)
+        text += sum(map(len, record[1]))
+        if len(group) == size or text >= BATCH_TEXT_LIMIT:
+            yield group
+            group, text = [], 0
+    if group:
+        yield group
+
+
+def batch_of(group: list[Record], apply, clean_values: bool, given=None) -> Batch:
+    """The batch of a group of records: their leads and issues, duplicates inside the group decided."""
+    batch = Batch(records=len(group), first_line=group[0][0], last_line=group[-1][0])
     first_of = {}  # email key → line of its first lead in this batch
-    text = 0
-    for line, values, problem in records:
-        if not batch.records:
-            batch.first_line = line
-        batch.records += 1
-        batch.last_line = line
-        text += sum(map(len, values))
+    for line, values, problem in group:
         if problem is not None:
             batch.issues.append(problem_issue(line, problem, values, clean_values))
             lead = None
@@ -143,10 +159,4 @@ def batches(records: Iterable[tuple[int, list[str], Invalid | None]], apply, siz
                         batch.links.append((line, tag_key))
                         if tag_key not in batch_tags:
                             batch_tags[tag_key] = tags[tag_key]
-        if batch.records == size or text >= BATCH_TEXT_LIMIT:
-            yield batch
-            batch = Batch()
-            first_of = {}
-            text = 0
-    if batch.records:
-        yield batch
+    return batch

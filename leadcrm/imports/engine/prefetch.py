@@ -3,12 +3,18 @@
 A thread would not do: parsing and the row rules are pure Python, and so is much of the writing
 (binding values, COPY rows), so the two would take turns on the GIL instead of using both cores.
 The child is forked, so it inherits the compiled row rules and needs no set-up; it touches neither
-the database nor Redis. A pipe carries the pickled batches: the child waits in send() with one
-batch ready while the parent writes, so at most three batches exist at once, whatever the file size.
+the database nor Redis. A pipe carries the pickled batches: the child waits with one batch pickled
+and one in the pipe while the parent writes, so at most four batches exist at once (two of them as
+pickled bytes), whatever the file size.
+When the parent finds no item ready it is the faster side: the child can ask waiting() and hand it
+work it would otherwise do itself (process.py sends such batches' records unprocessed).
 """
 import multiprocessing
 import pickle
+import queue
 import signal
+import threading
+from multiprocessing.reduction import ForkingPickler as _ForkingPickler
 from typing import Callable, Iterator
 
 _FORK = multiprocessing.get_context("fork")
@@ -43,8 +49,10 @@ class Prefetch:
         self.make_source = make_source
         self.fork = fork
         self.finished = False
+        self._broken = False  # in the child: the parent stopped reading
         if fork:
             self.receiver, self.sender = _FORK.Pipe(duplex=False)
+            self._waiting = _FORK.RawValue("b", 0)  # shared memory: set while the parent last found nothing ready
             self.process = _FORK.Process(target=self._produce, name="import-parser", daemon=True)
 
     def _produce(self) -> None:
@@ -57,7 +65,17 @@ class Prefetch:
             pass  # the parent is gone or has stopped reading: nobody needs the rest
 
     def _send_all(self) -> None:
-        send = self.sender.send
+        # Pickled here, written to the pipe by a thread: this process makes the next item while the parent
+        # still reads the last one (a pipe holds 64 KB, a batch is about a megabyte pickled).
+        outbox = queue.Queue(maxsize=1)
+        writer = threading.Thread(target=self._write_all, args=(outbox,), name="import-parser-send", daemon=True)
+        writer.start()
+
+        def send(item) -> None:
+            outbox.put(_ForkingPickler.dumps(item))
+            if self._broken:
+                raise BrokenPipeError
+
         try:
             for item in self.make_source():
                 send(item)
@@ -65,8 +83,19 @@ class Prefetch:
             raise
         except BaseException as error:  # handed to the parent, which fails the import with it
             send(_Failure(error if _picklable(error) else RuntimeError(f"{type(error).__name__}: {error}")))
-            return
-        send(_Done())
+        else:
+            send(_Done())
+        finally:
+            outbox.put(None)
+            writer.join()
+
+    def _write_all(self, outbox: queue.Queue) -> None:
+        while (data := outbox.get()) is not None:
+            if not self._broken:
+                try:
+                    self.sender.send_bytes(data)
+                except BrokenPipeError:
+                    self._broken = True  # the rest is taken off the queue unsent, so that put() never blocks
 
     def __enter__(self):
         if self.fork:
@@ -81,11 +110,16 @@ class Prefetch:
             while not self.receiver.poll(every) and self.process.is_alive():
                 on_wait()
 
+    def waiting(self) -> bool:
+        """In the child: whether the parent found nothing ready when it last asked for an item."""
+        return self.fork and bool(self._waiting.value)
+
     def __iter__(self):
         if not self.fork:
             yield from self.make_source()
             return
         while True:
+            self._waiting.value = not self.receiver.poll()
             try:
                 item = self.receiver.recv()
             except (EOFError, OSError):  # OSError: the child died in the middle of a batch

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, delete, select
 from leadcrm.extensions import db
 from leadcrm.imports import lifecycle
 from leadcrm.imports.engine import check_rows
-from leadcrm.imports.engine.batches import batches
+from leadcrm.imports.engine.batches import batch_of, groups
 from leadcrm.imports.engine.prefetch import Prefetch
 from leadcrm.imports.engine.reader import count_records, records, scan
 from leadcrm.imports.engine.transactions import Transactions
@@ -98,6 +98,7 @@ def _run_file(conn: Connection, claimed: Claimed, path, batch_size: int, fork: b
     else:
         clean_values = False
 
+    given = compile_given_fields(header, claimed.mapping or {}) if claimed.existing_leads == "update" else None
     # A check in the request (a small file) is decided batch by batch instead: it must not read the keys
     # of every lead of the workspace first.
     if claimed.check_of_id is not None and claimed.existing_leads != "update" and fork:
@@ -106,10 +107,11 @@ def _run_file(conn: Connection, claimed: Claimed, path, batch_size: int, fork: b
         def decided(rows):  # from the file's first row: the emails of the rows before the checkpoint are met again
             return check_rows.checked_batches(rows(0), apply, batch_size, clean_values, seen, claimed.checkpoint_rows)
     else:
-        given = compile_given_fields(header, claimed.mapping or {}) if claimed.existing_leads == "update" else None
-
         def decided(rows):
-            return batches(rows(claimed.checkpoint_rows), apply, batch_size, clean_values, given)
+            # The parent, when it waits for the child (a workbook's reading is the slower side), gets the
+            # next records as read and makes their batch itself (pending below): both cores keep busy.
+            for group in groups(rows(claimed.checkpoint_rows), batch_size):
+                yield group if prefetch.waiting() else batch_of(group, apply, clean_values, given)
 
     def parsed():
         if total is not None:
@@ -122,10 +124,11 @@ def _run_file(conn: Connection, claimed: Claimed, path, batch_size: int, fork: b
             yield from decided(lambda skip: book.records(claimed.sheet, header, skip))
 
     transactions = Transactions(conn, claimed, decided=seen is not None)
-    with Prefetch(parsed, fork) as prefetch:
+    prefetch = Prefetch(parsed, fork)
+    with prefetch:
         if seen is not None:
             seen.release()  # the child has its own copy
-        pending = iter(prefetch)
+        pending = _made(prefetch, apply, clean_values, given)
         if total is None:
             prefetch.wait(lambda: _fenced_commit(conn, claimed))
             _fenced_commit(conn, claimed, total_rows=next(pending))
@@ -136,6 +139,14 @@ def _run_file(conn: Connection, claimed: Claimed, path, batch_size: int, fork: b
     if transactions.commit() is Signal.CANCEL:
         return _finish(conn, claimed, lifecycle.CANCELLED)
     return _finish(conn, claimed, lifecycle.COMPLETED)
+
+
+def _made(items, apply, clean_values: bool, given):
+    """The child's items, the groups of records it handed over made into their batches here."""
+    for item in items:
+        if type(item) is list:
+            item = batch_of(item, apply, clean_values, given)  # the group is let go once made
+        yield item
 
 
 def _fenced_commit(conn: Connection, claimed: Claimed, **values) -> Signal:

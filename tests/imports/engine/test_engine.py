@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 
 from leadcrm.extensions import db
 from leadcrm.imports.engine import batches as batches_module
+from leadcrm.imports.engine.prefetch import Prefetch
 from leadcrm.imports.engine.process import process_import
 from leadcrm.imports.engine.reader import records, scan
 from leadcrm.imports.engine.writer import bulk_writer
@@ -306,6 +307,36 @@ def test_batches_cut_short_by_wide_rows_import_every_row_exactly_once(app, monke
     else:
         assert sizes == [300]
     assert len(commits) == -(-len(sizes) // per_commit), (sizes, per_commit)
+
+
+@pytest.mark.parametrize("parent_makes", ["none", "every", "alternate"])
+def test_the_same_import_whichever_process_makes_each_batch(app, monkeypatch, parent_makes):
+    """When the parent waits for the parser child, the child hands it the next records as read and the
+    parent makes their batch: duplicates across and inside batches, issues and tags come out the same.
+    The child's decision is what is set here (in the child: it is forked after the patch)."""
+    app.config["IMPORT_BATCH_SIZE"] = 2
+    asked = iter(range(1_000))
+    waiting = {"none": lambda _p: False, "every": lambda _p: True, "alternate": lambda _p: next(asked) % 2 == 0}
+    monkeypatch.setattr(Prefetch, "waiting", waiting[parent_makes])
+    text = ("first_name,email,status,tags,company\n"
+            "Ann,ann@example.com,new,vip,Acme\n"
+            "Bob,ANN@example.com,,,\n"           # 3: Ann's email, same batch
+            "Cy,cy@example.com,pending,,\n"      # 4: unknown status
+            "Di,di@example.com,,\"vip, beta\",acme\n"
+            "Ed,ann@example.com ,,,\n"           # 6: Ann's email, a later batch
+            "Fay,,,beta,Globex\n"
+            "Gus,gus@example.com,lost,,\n")
+    imp = run(text, mapping={"first_name": "first_name", "email": "email", "status": "status", "tags": "tags",
+                             "company": "company"})
+    assert (imp.total_rows, imp.successful, imp.skipped, imp.errors) == (7, 4, 3, 0)
+    found = [(lead.import_line, lead.first_name, lead.company.name if lead.company else None,
+              sorted(tag.name for tag in lead.tags)) for lead in leads(imp.workspace_id)]
+    assert found == [(2, "Ann", "Acme", ["vip"]), (5, "Di", "Acme", ["beta", "vip"]), (7, "Fay", "Globex", ["beta"]),
+                     (8, "Gus", None, [])]
+    recorded = [(line, kind, values) for line, kind, _reason, values in issues(imp.id)]
+    assert recorded == [(3, "duplicate", ["Bob", "ANN@example.com", "", "", ""]),
+                        (4, "invalid", ["Cy", "cy@example.com", "pending", "", ""]),
+                        (6, "duplicate", ["Ed", "ann@example.com ", "", "", ""])]
 
 
 def batch_sizes(imp: LeadImport, size: int) -> list[int]:

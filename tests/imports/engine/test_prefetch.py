@@ -2,6 +2,7 @@
 reach the parent, its death is reported, and it never outlives the parent's loop."""
 import os
 import signal
+import time
 
 import pytest
 
@@ -53,7 +54,7 @@ def test_an_error_that_cannot_be_pickled_still_reaches_the_parent_as_its_message
 def test_a_killed_child_is_reported_not_waited_for_forever():
     def source():
         yield "first"
-        os.kill(os.getpid(), signal.SIGKILL)
+        time.sleep(60)  # making the next item when it is killed (out of memory, say)
         yield "never"
 
     received = []
@@ -61,6 +62,7 @@ def test_a_killed_child_is_reported_not_waited_for_forever():
         with Prefetch(source) as pending:
             for item in pending:
                 received.append(item)
+                os.kill(pending.process.pid, signal.SIGKILL)
     assert received == ["first"]
 
 
@@ -86,3 +88,21 @@ def test_ctrl_c_is_left_to_the_parent():
 
     with Prefetch(source) as pending:
         assert list(pending) == ["still running"]
+
+
+def test_the_child_knows_whether_the_parent_waits_for_it():
+    def source():
+        time.sleep(1)
+        yield "slow", prefetch.waiting()  # the parent has been waiting for it since it started
+        yield "at once", None  # ready while the parent still holds the first
+        time.sleep(1.5)
+        yield "while the parent is busy", prefetch.waiting()  # it found "at once" ready, and holds it
+
+    prefetch = Prefetch(source)
+    received = []
+    with prefetch:
+        for item in prefetch:
+            received.append(item)
+            time.sleep(1)
+    assert received == [("slow", True), ("at once", None), ("while the parent is busy", False)]
+    assert not Prefetch(source, fork=False).waiting()  # in one process nobody waits
