@@ -91,8 +91,8 @@ def compile_row_rules(header: list[str], mapping: dict[str, str], defaults: dict
     # itemgetter of one index returns the value itself, of several a tuple: join needs an iterable.
     mapped_values = itemgetter(*mapped) if len(mapped) > 1 else (lambda r, i=mapped[0]: (r[i],)) if mapped else (lambda r: ())
     # Company names, tag lists and scores repeat a lot in real files: their reading is remembered.
-    company_of = lru_cache(maxsize=16384)(company_name_and_key)
-    tags_of = lru_cache(maxsize=4096)(split_tags)
+    company_of = lru_cache(maxsize=4096)(company_name_and_key)
+    tags_of = lru_cache(maxsize=2048)(split_tags)
     score_of = lru_cache(maxsize=1024)(partial(whole_number, number_format=number_format))
 
     def apply(record: list[str]) -> LeadRow | Invalid:

@@ -3,9 +3,9 @@
 A thread would not do: parsing and the row rules are pure Python, and so is much of the writing
 (binding values, COPY rows), so the two would take turns on the GIL instead of using both cores.
 The child is forked, so it inherits the compiled row rules and needs no set-up; it touches neither
-the database nor Redis. A pipe carries the pickled batches: the child waits with one batch pickled
-and one in the pipe while the parent writes, so at most four batches exist at once (two of them as
-pickled bytes), whatever the file size.
+the database nor Redis. A pipe carries the pickled batches: while the parent writes one batch, the
+child's thread writes the next to the pipe and the child makes the one after, so at most three
+batches exist at once (one as pickled bytes), whatever the file size.
 When the parent finds no item ready it is the faster side: the child can ask waiting() and hand it
 work it would otherwise do itself (process.py sends such batches' records unprocessed).
 """
@@ -72,7 +72,9 @@ class Prefetch:
         writer.start()
 
         def send(item) -> None:
-            outbox.put(_ForkingPickler.dumps(item))
+            data = _ForkingPickler.dumps(item)
+            outbox.join()  # the last item is in the pipe: never two waiting to be written
+            outbox.put(data)
             if self._broken:
                 raise BrokenPipeError
 
@@ -95,7 +97,9 @@ class Prefetch:
                 try:
                     self.sender.send_bytes(data)
                 except BrokenPipeError:
-                    self._broken = True  # the rest is taken off the queue unsent, so that put() never blocks
+                    self._broken = True  # the rest is taken off the queue unsent, so that join() never blocks
+            del data
+            outbox.task_done()
 
     def __enter__(self):
         if self.fork:
