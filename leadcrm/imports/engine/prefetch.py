@@ -6,7 +6,7 @@ The child is forked, so it inherits the compiled row rules and needs no set-up; 
 the database nor Redis. A pipe carries the pickled batches: while the parent writes one batch, the
 child's thread writes the next to the pipe and the child makes the one after, so at most three
 batches exist at once (one as pickled bytes), whatever the file size.
-When the parent finds no item ready it is the faster side: the child can ask waiting() and hand it
+When the parent waits for its items it is the faster side: the child can ask waiting() and hand it
 work it would otherwise do itself (process.py sends such batches' records unprocessed).
 """
 import multiprocessing
@@ -14,10 +14,12 @@ import pickle
 import queue
 import signal
 import threading
+import time
 from multiprocessing.reduction import ForkingPickler as _ForkingPickler
 from typing import Callable, Iterator
 
 _FORK = multiprocessing.get_context("fork")
+WAITED = 0.02  # seconds: the parent waited for its last item (about a sixth of what making a batch takes)
 
 
 class ParserStopped(RuntimeError):
@@ -52,7 +54,7 @@ class Prefetch:
         self._broken = False  # in the child: the parent stopped reading
         if fork:
             self.receiver, self.sender = _FORK.Pipe(duplex=False)
-            self._waiting = _FORK.RawValue("b", 0)  # shared memory: set while the parent last found nothing ready
+            self._waiting = _FORK.RawValue("b", 0)  # shared memory: set while the parent waited for its last item
             self.process = _FORK.Process(target=self._produce, name="import-parser", daemon=True)
 
     def _produce(self) -> None:
@@ -81,6 +83,7 @@ class Prefetch:
         try:
             for item in self.make_source():
                 send(item)
+                del item  # before the next one is made
         except BrokenPipeError:
             raise
         except BaseException as error:  # handed to the parent, which fails the import with it
@@ -115,7 +118,7 @@ class Prefetch:
                 on_wait()
 
     def waiting(self) -> bool:
-        """In the child: whether the parent found nothing ready when it last asked for an item."""
+        """In the child: whether the parent waited for its last item more than WAITED."""
         return self.fork and bool(self._waiting.value)
 
     def __iter__(self):
@@ -123,13 +126,16 @@ class Prefetch:
             yield from self.make_source()
             return
         while True:
-            self._waiting.value = not self.receiver.poll()
+            asked = time.monotonic()
             try:
                 item = self.receiver.recv()
             except (EOFError, OSError):  # OSError: the child died in the middle of a batch
                 self.process.join(5)
                 raise ParserStopped(f"The process reading the file stopped unexpectedly "
                                     f"(exit code {self.process.exitcode}).") from None
+            # A short wait is the child finishing its batch; a writer that keeps the child busy gains
+            # nothing from making batches too (on SQLite every fourth batch commits and takes longer).
+            self._waiting.value = time.monotonic() - asked > WAITED
             if isinstance(item, _Done):
                 self.finished = True
                 return

@@ -147,6 +147,7 @@ def _made(items, apply, clean_values: bool, given):
         if type(item) is list:
             item = batch_of(item, apply, clean_values, given)  # the group is let go once made
         yield item
+        del item  # before the next one is received
 
 
 def _fenced_commit(conn: Connection, claimed: Claimed, **values) -> Signal:

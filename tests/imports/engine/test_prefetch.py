@@ -93,10 +93,12 @@ def test_ctrl_c_is_left_to_the_parent():
 def test_the_child_knows_whether_the_parent_waits_for_it():
     def source():
         time.sleep(1)
-        yield "slow", prefetch.waiting()  # the parent has been waiting for it since it started
-        yield "at once", None  # ready while the parent still holds the first
+        yield "slow", None  # the parent waits a second for it
+        time.sleep(0.3)
+        yield "after a wait", prefetch.waiting()
+        yield "at once", None  # ready before the parent, holding the one before, asks for it
         time.sleep(1.5)
-        yield "while the parent is busy", prefetch.waiting()  # it found "at once" ready, and holds it
+        yield "while the parent is busy", prefetch.waiting()  # it did not wait for "at once"
 
     prefetch = Prefetch(source)
     received = []
@@ -104,5 +106,5 @@ def test_the_child_knows_whether_the_parent_waits_for_it():
         for item in prefetch:
             received.append(item)
             time.sleep(1)
-    assert received == [("slow", True), ("at once", None), ("while the parent is busy", False)]
+    assert received == [("slow", None), ("after a wait", True), ("at once", None), ("while the parent is busy", False)]
     assert not Prefetch(source, fork=False).waiting()  # in one process nobody waits
