@@ -19,7 +19,7 @@ from multiprocessing.reduction import ForkingPickler as _ForkingPickler
 from typing import Callable, Iterator
 
 _FORK = multiprocessing.get_context("fork")
-WAITED = 0.02  # seconds: the parent waited for its last item (about a sixth of what making a batch takes)
+WAITED = 0.005  # seconds the parent waited for its last item to start coming: the child had not made it yet
 
 
 class ParserStopped(RuntimeError):
@@ -128,6 +128,8 @@ class Prefetch:
         while True:
             asked = time.monotonic()
             try:
+                self.receiver.poll(None)  # the wait ends as the child starts sending (a batch takes a while to pass)
+                waited = time.monotonic() - asked
                 item = self.receiver.recv()
             except (EOFError, OSError):  # OSError: the child died in the middle of a batch
                 self.process.join(5)
@@ -135,7 +137,7 @@ class Prefetch:
                                     f"(exit code {self.process.exitcode}).") from None
             # A short wait is the child finishing its batch; a writer that keeps the child busy gains
             # nothing from making batches too (on SQLite every fourth batch commits and takes longer).
-            self._waiting.value = time.monotonic() - asked > WAITED
+            self._waiting.value = waited > WAITED
             if isinstance(item, _Done):
                 self.finished = True
                 return
