@@ -109,7 +109,7 @@ def _run_file(conn: Connection, claimed: Claimed, path, batch_size: int, fork: b
     else:
         def decided(rows):
             # The parent, when it waits for the child (a workbook's reading is the slower side), gets the
-            # next records as read and makes their batch itself (pending below): both cores keep busy.
+            # next records as read and makes their batch itself (below): both cores keep busy.
             for group in groups(rows(claimed.checkpoint_rows), batch_size):
                 yield group if prefetch.waiting() else batch_of(group, apply, clean_values, given)
 
@@ -128,26 +128,23 @@ def _run_file(conn: Connection, claimed: Claimed, path, batch_size: int, fork: b
     with prefetch:
         if seen is not None:
             seen.release()  # the child has its own copy
-        pending = _made(prefetch, apply, clean_values, given)
+        pending = iter(prefetch)
         if total is None:
             prefetch.wait(lambda: _fenced_commit(conn, claimed))
             _fenced_commit(conn, claimed, total_rows=next(pending))
         for batch in pending:
+            if type(batch) is list:  # records the child handed over: their batch is made here
+                # Committed first, so that no write lock is held while the row rules run (on SQLite a
+                # web request that writes, Cancel or an upload, would wait for them).
+                if transactions.commit() is Signal.CANCEL:
+                    return _finish(conn, claimed, lifecycle.CANCELLED)
+                batch = batch_of(batch, apply, clean_values, given)
             if transactions.write(batch) is Signal.CANCEL:
                 return _finish(conn, claimed, lifecycle.CANCELLED)
             del batch  # before the next one is received: one batch at a time in this process
     if transactions.commit() is Signal.CANCEL:
         return _finish(conn, claimed, lifecycle.CANCELLED)
     return _finish(conn, claimed, lifecycle.COMPLETED)
-
-
-def _made(items, apply, clean_values: bool, given):
-    """The child's items, the groups of records it handed over made into their batches here."""
-    for item in items:
-        if type(item) is list:
-            item = batch_of(item, apply, clean_values, given)  # the group is let go once made
-        yield item
-        del item  # before the next one is received
 
 
 def _fenced_commit(conn: Connection, claimed: Claimed, **values) -> Signal:
