@@ -138,18 +138,13 @@ class Sheet:
                         text = block[index & _MASK] if block and (index & _MASK) < len(block) else self._shared(index)
                     values[column] = text
                 continue
-            if row:
+            if row or element.startswith(row_start):
                 if values is not None:
                     yield number, values, problem
-                number, values, problem, column = int(row), [""] * width, None, -1
+                number = int(row) if row else _row_number(element, number)
+                values, problem, column = [""] * width, None, -1
                 continue
             if element:
-                if element.startswith(row_start):
-                    if values is not None:
-                        yield number, values, problem
-                    number = _row_number(element, number)
-                    values, problem, column = [""] * width, None, -1
-                    continue
                 col, style, kind, content = _cell_element(element)
                 column = columns.get(col, width) if col else column + 1
                 if column < width:
